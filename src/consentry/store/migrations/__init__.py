@@ -1,0 +1,1 @@
+"""Alembic migrations of the bank store, applied programmatically by ``Store.open``."""
