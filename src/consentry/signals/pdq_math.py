@@ -22,7 +22,13 @@ from functools import lru_cache
 import numpy as np
 
 from consentry.signals.dihedral import TRANSFORMS
-from consentry.signals.pdq_kernels import weighted_cols, weighted_rows
+from consentry.signals.pdq_kernels import (
+    block_weights,
+    full_axis_weights,
+    rgb_luma,
+    weighted_cols,
+    weighted_rows,
+)
 
 MIN_HASHABLE_SIDE = 5  # PDQ hashes anything smaller as all zeros, quality 0
 ZERO_HASH = "0" * 64
@@ -43,44 +49,12 @@ class AxisWeights:
         return AxisWeights(np.ascontiguousarray(self.matrix[:, ::-1]), n - self.hi, n - self.lo)
 
 
-def _box_windows(length: int) -> tuple[np.ndarray, np.ndarray]:
-    """[lo, hi) of PDQ's box filter window at each output position (clipped at edges)."""
-    full = (length + 2 * 64 - 1) // (2 * 64)
-    half = (full + 2) // 2
-    positions = np.arange(length)
-    lo = np.maximum(positions - (full - half), 0)
-    hi = np.minimum(positions + half, length)
-    return lo, hi
-
-
-# 64 x N float64 each: a few MB for large N, so keep the caches small.
-@lru_cache(maxsize=8)
-def full_axis_weights(length: int) -> np.ndarray:
-    """(64, length) weights: sample i of (box filter applied twice) along an axis."""
-    lo, hi = _box_windows(length)
-    count = (hi - lo).astype(np.float64)
-    weights = np.zeros((64, length + 1))
-    for i in range(64):
-        centre = int(((i + 0.5) * length) / 64)
-        # Second pass at `centre` averages first-pass outputs o in its window; each of
-        # those averages the input over o's window: spread 1/(n_centre*n_o) over it.
-        outs = np.arange(lo[centre], hi[centre])
-        share = 1.0 / (count[centre] * count[outs])
-        np.add.at(weights[i], lo[outs], share)
-        np.add.at(weights[i], hi[outs], -share)
-    return np.cumsum(weights, axis=1)[:, :length]
-
-
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)
 def axis_weights(decoded: int, full: int) -> AxisWeights:
     """Weights over ``decoded`` pixels standing for ``full`` pixels along one axis."""
-    full_w = full_axis_weights(full)
-    if decoded == full:
-        matrix = full_w
-    else:
-        edges = _block_edges(decoded, full)
-        cumulative = np.concatenate([np.zeros((64, 1)), np.cumsum(full_w, axis=1)], axis=1)
-        matrix = _cumulative_at(cumulative, edges[1:]) - _cumulative_at(cumulative, edges[:-1])
+    matrix = full_axis_weights(full)
+    if decoded != full:
+        matrix = block_weights(matrix, _block_edges(decoded, full))
     nonzero = matrix != 0
     lo = np.argmax(nonzero, axis=1).astype(np.int64)
     hi = (matrix.shape[1] - np.argmax(nonzero[:, ::-1], axis=1)).astype(np.int64)
@@ -96,19 +70,9 @@ def _block_edges(decoded: int, full: int) -> np.ndarray:
     return np.arange(decoded + 1) * (full / decoded)
 
 
-def _cumulative_at(cumulative: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """Cumulative weight at (possibly fractional) positions, linear within a pixel."""
-    floor = np.floor(positions).astype(np.int64)
-    floor = np.minimum(floor, cumulative.shape[1] - 1)
-    frac = positions - floor
-    upper = np.minimum(floor + 1, cumulative.shape[1] - 1)
-    return cumulative[:, floor] * (1 - frac) + cumulative[:, upper] * frac
-
-
 def luma(rgb: np.ndarray) -> np.ndarray:
     """PDQ's luma, float32, computed as pdqhash does (float64 products, then float32)."""
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    return (r * _LUMA[0] + g * _LUMA[1] + b * _LUMA[2]).astype(np.float32)
+    return rgb_luma(rgb, *_LUMA)
 
 
 def downsample_64(lum: np.ndarray, full_height: int, full_width: int) -> np.ndarray:
