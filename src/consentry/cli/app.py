@@ -53,8 +53,8 @@ app = typer.Typer(
         "Consentry protects people from non-consensual intimate images: it fingerprints images "
         "and videos (PDQ, vPDQ, MD5, SHA-256), keeps banks of fingerprints (never the media) "
         "and matches files or whole folders against them.\n\n"
-        "Example: consentry bank create victims && consentry bank add victims photo.jpg && "
-        "consentry scan ./uploads --bank victims"
+        "Example: consentry bank create ncii-main && consentry bank add ncii-main photo.jpg && "
+        "consentry scan ./uploads --bank ncii-main"
     ),
     epilog=EXIT_CODES_HELP,
     no_args_is_help=True,

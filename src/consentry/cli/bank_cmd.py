@@ -31,8 +31,8 @@ bank_app = typer.Typer(
         "Banks of fingerprints: the hashes of images and videos to look for, never the media. "
         "Each entry is one image or video (its PDQ, MD5, SHA-256 and, for videos, vPDQ), "
         "with an optional label and note.\n\n"
-        "Example: consentry bank create victims --radius 31 && "
-        "consentry bank add victims photo.jpg --label case-17"
+        "Example: consentry bank create ncii-main --radius 31 && "
+        "consentry bank add ncii-main photo.jpg --label case-17"
     ),
     epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
@@ -59,7 +59,7 @@ def create(
     PDQ's recommended threshold) finds resized, recompressed and lightly edited copies;
     lower is stricter.
 
-    Example: consentry bank create victims --radius 31 --description "reports from the helpline"
+    Example: consentry bank create ncii-main --radius 31 --description "reports from the helpline"
     """
     with state(ctx).open_store() as store:
         bank = store.create_bank(name, kind=kind, radius=radius, description=description)
@@ -123,7 +123,7 @@ def add(
     Low-quality PDQ hashes (quality <= 49: too little detail) are left out with a warning.
     Directories are walked recursively.
 
-    Example: consentry bank add victims ./reported/ --label case-17 --json
+    Example: consentry bank add ncii-main ./reported/ --label case-17 --json
     """
     failures = 0
     with state(ctx).open_store() as store:
@@ -172,7 +172,7 @@ def remove(
 ) -> None:
     """Remove one entry and all its fingerprints from a bank, for good.
 
-    Example: consentry bank remove victims 42
+    Example: consentry bank remove ncii-main 42
     """
     with state(ctx).open_store() as store:
         store.remove_entry(name, entry)

@@ -49,7 +49,7 @@ def add_hashes(
     others are added. Adding the same file again adds nothing twice. Exit code 3 if some
     lines were rejected.
 
-    Example: consentry bank add-hashes victims shared-hashes.txt --label partner-x
+    Example: consentry bank add-hashes ncii-main shared-hashes.txt --label partner-x
     """
     with state(ctx).open_store() as store:
         report = _import(store, name, file, file_format, label, default_type)
@@ -74,7 +74,7 @@ def import_file(
     Entries, labels and notes are kept as the file has them (Consentry CSV). Bad lines are
     reported and skipped; importing the same file twice adds nothing the second time.
 
-    Example: consentry bank import victims victims.csv --create
+    Example: consentry bank import ncii-main ncii-main.csv --create
     """
     from consentry.store import UnknownBank
 
@@ -105,7 +105,7 @@ def export(
     The csv format keeps entries, labels and notes; pytx writes python-threatexchange's
     '<type> <hash>' lines (labels are lost).
 
-    Example: consentry bank export victims --format pytx --output victims.txt
+    Example: consentry bank export ncii-main --format pytx --output ncii-main.txt
     """
     from consentry.exchange import export_bank
 

@@ -37,7 +37,7 @@ def match_command(
     rotate90... with --rotations). MD5/SHA-256 matches are exact byte-for-byte copies.
     vPDQ matches compare videos frame by frame.
 
-    Example: consentry match upload.jpg --bank victims --rotations --json
+    Example: consentry match upload.jpg --bank ncii-main --rotations --json
     """
     from consentry.matching import Matcher
 

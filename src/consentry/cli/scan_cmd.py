@@ -74,7 +74,7 @@ def scan_command(
     the run that did them: after changing --bank or --rotations, use --no-resume.
     Exit code 3 if some media files failed.
 
-    Example: consentry scan ./uploads --bank victims --workers 4 --report uploads.csv
+    Example: consentry scan ./uploads --bank ncii-main --workers 4 --report uploads.csv
     """
     st = state(ctx)
     if not os.path.isdir(directory):
