@@ -31,7 +31,7 @@ from consentry.signals.pdq import hamming, pdq_from_rgb
 from corpus import SIZES, build_corpus
 
 REPO = Path(__file__).resolve().parent.parent
-MIN_SIDES = (128, 256, 512, 1024)
+MIN_SIDES = tuple(sorted({128, DECODE_MIN_SIDE, 512, 1024}))
 
 
 def pytx_hash(path: Path) -> tuple[str, int]:
@@ -152,15 +152,19 @@ def render(results: dict, parallel: dict, workers: int, per_size: int) -> str:
         "",
         "Median milliseconds per image, methods interleaved file by file.",
         "",
-        "| size | pytx ms/img | ours ms/img | speed-up | decode-only ms (our scale) "
-        "| ours / decode |",
-        "|---|---|---|---|---|---|",
+        "ours = the whole `fingerprint()` (read, sniff, MD5 + SHA-256, decode, PDQ, border "
+        "check); decode + PDQ = the hash alone at our decode scale; decode-only = the floor.",
+        "",
+        "| size | pytx ms/img | ours ms/img | speed-up | decode + PDQ ms | decode-only ms "
+        "(our scale) | (decode + PDQ) / decode | ours / decode |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for size, r in results.items():
+        pdq_ms = r["sweep"][DECODE_MIN_SIDE]["ms"]
         lines.append(
             f"| {size[0]}x{size[1]} | {r['pytx_ms']:.1f} | {r['ours_ms']:.1f} | "
-            f"{r['pytx_ms'] / r['ours_ms']:.1f}x | {r['decode_ms']:.1f} | "
-            f"{r['ours_ms'] / r['decode_ms']:.2f} |"
+            f"{r['pytx_ms'] / r['ours_ms']:.1f}x | {pdq_ms:.1f} | {r['decode_ms']:.1f} | "
+            f"{pdq_ms / r['decode_ms']:.2f} | {r['ours_ms'] / r['decode_ms']:.2f} |"
         )
     lines += [
         "",

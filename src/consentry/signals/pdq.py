@@ -19,8 +19,7 @@ from consentry.signals.pdq_math import (
     ZERO_HASH,
     PdqResult,
     hex_from_bits,
-    luma,
-    pdq_from_luma,
+    pdq_from_pixels,
 )
 
 LOW_QUALITY_MAX = 49  # PDQ's own bar: hashes of quality <= 49 are not trustworthy
@@ -53,7 +52,7 @@ def pdq_from_rgb(
         return PdqResult(hex_from_bits(bits), int(quality), {})
     # Dihedral variants are the hashes of actually rotated/flipped pixels, not pdqhash's
     # DCT-sign shortcut (which lands ~15 bits away from those).
-    return pdq_from_luma(luma(rgb), full[0], full[1], dihedral=dihedral)
+    return pdq_from_pixels(rgb, full[0], full[1], dihedral=dihedral)
 
 
 def _as_rgb(image: np.ndarray) -> np.ndarray:

@@ -25,6 +25,26 @@ def weighted_rows(
 
 
 @njit(cache=True, nogil=True)
+def weighted_rgb_rows(
+    rgb: np.ndarray, weights: np.ndarray, lo: np.ndarray, hi: np.ndarray, luma_weights: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    """As weighted_rows, over the luma of (H, W, 3) uint8 pixels computed on the fly.
+
+    The luma is PDQ's: float64 products summed, then rounded to float32, as pdqhash does;
+    each pixel row feeds about one output row, so this saves a whole pass and buffer.
+    """
+    out = np.zeros((weights.shape[0], rgb.shape[1]))
+    r_w, g_w, b_w = luma_weights[0], luma_weights[1], luma_weights[2]
+    for i in range(weights.shape[0]):
+        for r in range(lo[i], hi[i]):
+            w = weights[i, r]
+            for x in range(rgb.shape[1]):
+                lum = np.float32(rgb[r, x, 0] * r_w + rgb[r, x, 1] * g_w + rgb[r, x, 2] * b_w)
+                out[i, x] += w * lum
+    return out
+
+
+@njit(cache=True, nogil=True)
 def weighted_cols(
     reduced: np.ndarray, weights: np.ndarray, lo: np.ndarray, hi: np.ndarray
 ) -> np.ndarray:  # pragma: no cover - compiled
@@ -36,20 +56,6 @@ def weighted_cols(
             for c in range(lo[j], hi[j]):
                 total += reduced[i, c] * weights[j, c]
             out[i, j] = total
-    return out
-
-
-@njit(cache=True, nogil=True)
-def rgb_luma(rgb: np.ndarray, r_weight: float, g_weight: float, b_weight: float) -> np.ndarray:
-    """PDQ's luma of (H, W, 3) uint8 pixels: float64 products summed, then float32.
-
-    One pass without numpy's float64 temporaries (which cost ~3x the decode on small photos).
-    """  # pragma: no cover - compiled
-    height, width = rgb.shape[0], rgb.shape[1]
-    out = np.empty((height, width), dtype=np.float32)
-    for y in range(height):
-        for x in range(width):
-            out[y, x] = rgb[y, x, 0] * r_weight + rgb[y, x, 1] * g_weight + rgb[y, x, 2] * b_weight
     return out
 
 
@@ -78,10 +84,15 @@ def full_axis_weights(length: int) -> np.ndarray:  # pragma: no cover - compiled
             share = 1.0 / ((c_hi - c_lo) * (o_hi - o_lo))
             weights[i, o_lo] += share
             weights[i, o_hi] -= share
+        # Outside the outermost windows the weight is zero; the running sum would leave
+        # rounding residue there (1e-17), which would make every span the whole axis.
+        span_lo = box_window(c_lo, length, full, half)[0]
+        span_hi = box_window(c_hi - 1, length, full, half)[1]
         total = 0.0
-        for x in range(length + 1):
+        for x in range(span_lo, span_hi):
             total += weights[i, x]
             weights[i, x] = total
+        weights[i, span_hi] = 0.0
     return weights[:, :length]
 
 

@@ -16,6 +16,7 @@ fast path, measured against it in bench/hashing.py.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -25,14 +26,15 @@ from consentry.signals.dihedral import TRANSFORMS
 from consentry.signals.pdq_kernels import (
     block_weights,
     full_axis_weights,
-    rgb_luma,
     weighted_cols,
+    weighted_rgb_rows,
     weighted_rows,
 )
 
 MIN_HASHABLE_SIDE = 5  # PDQ hashes anything smaller as all zeros, quality 0
 ZERO_HASH = "0" * 64
 _LUMA = (0.299, 0.587, 0.114)
+_LUMA_WEIGHTS = np.array(_LUMA)
 
 
 @dataclass(frozen=True)
@@ -70,28 +72,19 @@ def _block_edges(decoded: int, full: int) -> np.ndarray:
     return np.arange(decoded + 1) * (full / decoded)
 
 
-def luma(rgb: np.ndarray) -> np.ndarray:
-    """PDQ's luma, float32, computed as pdqhash does (float64 products, then float32)."""
-    return rgb_luma(rgb, *_LUMA)
-
-
-def downsample_64(lum: np.ndarray, full_height: int, full_width: int) -> np.ndarray:
-    """PDQ's 64x64 buffer of an image of ``full`` size, from luma decoded at any scale."""
-    return dihedral_buffers(lum, full_height, full_width, ("original",))["original"]
-
-
 def dihedral_buffers(
-    lum: np.ndarray, full_height: int, full_width: int, transforms: tuple[str, ...]
+    pixels: np.ndarray, full_height: int, full_width: int, transforms: tuple[str, ...]
 ) -> dict[str, np.ndarray]:
     """64x64 buffers of the image with each transform applied to its pixels.
 
+    ``pixels``: (H, W) luma, or (H, W, 3) uint8 RGB whose luma is taken on the fly.
     The pixels are never moved: mirroring an axis reverses that axis's weights, and
     transposing the image transposes the buffer (each axis's weights depend only on
     its length), so all eight need two passes over the rows at most.
     """
-    lum = np.ascontiguousarray(lum, dtype=np.float32)
-    rows = axis_weights(lum.shape[0], full_height)
-    cols = axis_weights(lum.shape[1], full_width)
+    reduce_rows = _row_reducer(pixels)
+    rows = axis_weights(pixels.shape[0], full_height)
+    cols = axis_weights(pixels.shape[1], full_width)
     reduced: dict[bool, np.ndarray] = {}
     buffers: dict[tuple[bool, bool], np.ndarray] = {}
     out = {}
@@ -99,13 +92,21 @@ def dihedral_buffers(
         row_flip, col_flip, transposed = _TRANSFORM_RECIPES[name]
         if row_flip not in reduced:
             r = rows.mirrored() if row_flip else rows
-            reduced[row_flip] = weighted_rows(lum, r.matrix, r.lo, r.hi)
+            reduced[row_flip] = reduce_rows(r)
         if (row_flip, col_flip) not in buffers:
             c = cols.mirrored() if col_flip else cols
             buffers[row_flip, col_flip] = weighted_cols(reduced[row_flip], c.matrix, c.lo, c.hi)
         result = buffers[row_flip, col_flip]
         out[name] = result.T if transposed else result
     return out
+
+
+def _row_reducer(pixels: np.ndarray) -> Callable[[AxisWeights], np.ndarray]:
+    if pixels.ndim == 3:
+        rgb = np.ascontiguousarray(pixels)
+        return lambda r: weighted_rgb_rows(rgb, r.matrix, r.lo, r.hi, _LUMA_WEIGHTS)
+    lum = np.ascontiguousarray(pixels, dtype=np.float32)
+    return lambda r: weighted_rows(lum, r.matrix, r.lo, r.hi)
 
 
 # transform -> (mirror rows, mirror columns, then transpose the buffer)
@@ -167,25 +168,25 @@ class PdqResult:
     variants: dict[str, tuple[str, int]]  # transform name -> (hash, quality), on request
 
 
-def pdq_from_luma(
-    lum: np.ndarray,
+def pdq_from_pixels(
+    pixels: np.ndarray,
     full_height: int | None = None,
     full_width: int | None = None,
     *,
     dihedral: bool = False,
 ) -> PdqResult:
-    """PDQ of luma decoded at any scale; ``full_*`` give the size it stands for.
+    """PDQ of (H, W) luma or (H, W, 3) uint8 RGB decoded at any scale; ``full_*`` give
+    the size it stands for.
 
     With ``dihedral``, ``variants`` holds the hashes of the seven other rotations/flips
     of the pixels (not PDQ's DCT-sign shortcut, which lands ~15 bits away from them).
     """
-    full_height = full_height or lum.shape[0]
-    full_width = full_width or lum.shape[1]
+    full_height = full_height or pixels.shape[0]
+    full_width = full_width or pixels.shape[1]
     transforms = TRANSFORMS if dihedral else TRANSFORMS[:1]
     if min(full_height, full_width) < MIN_HASHABLE_SIDE:
         return PdqResult(ZERO_HASH, 0, {t: (ZERO_HASH, 0) for t in transforms[1:]})
-    lum = np.ascontiguousarray(lum, dtype=np.float32)
-    buffers = dihedral_buffers(lum, full_height, full_width, transforms)
+    buffers = dihedral_buffers(pixels, full_height, full_width, transforms)
     hashed = {name: (hex_from_dct(dct_16(b)), quality_of(b)) for name, b in buffers.items()}
     original = hashed.pop("original")
     return PdqResult(original[0], original[1], hashed)

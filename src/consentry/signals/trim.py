@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 COLOUR_TOLERANCE = 16  # per channel: JPEG noise and ringing in a flat bar stay within this
 ROW_SHARE = 0.98  # share of a line's pixels that must be bar-coloured (allows specks/logos)
@@ -75,18 +76,30 @@ def _trim_rows(rgb: np.ndarray, box: Box) -> Box:
 
 
 def _count_bar_lines(region: np.ndarray) -> int:
-    """Leading rows of ``region`` that are (almost all) the colour of its first row.
-
-    Looks at growing chunks of rows, so a picture without bars costs one small chunk.
-    """
+    """Leading rows of ``region`` that are (almost all) the colour of its first row."""
     # The mean, not the median: a 2% speck moves it by a few levels at most, and it is cheap.
     reference = region[0].reshape(-1, region.shape[2]).mean(axis=0).round().astype(np.int16)
-    start, chunk = 0, 8
-    while start < region.shape[0]:
-        rows = region[start : start + chunk].astype(np.int16)
-        close = np.abs(rows - reference).max(axis=2) <= COLOUR_TOLERANCE
-        not_bar = np.flatnonzero(close.mean(axis=1) < ROW_SHARE)
-        if len(not_bar):
-            return start + int(not_bar[0])
-        start, chunk = start + chunk, chunk * 2
-    return region.shape[0]
+    return leading_bar_rows(region, reference, COLOUR_TOLERANCE, ROW_SHARE)
+
+
+@njit(cache=True, nogil=True)
+def leading_bar_rows(
+    region: np.ndarray, reference: np.ndarray, tolerance: int, share: float
+) -> int:  # pragma: no cover - compiled
+    """Rows from the top in which at least ``share`` of pixels are within ``tolerance``
+    (per channel) of ``reference``; stops at the first row that is not, so a picture
+    without bars costs one row."""
+    height, width, channels = region.shape
+    for y in range(height):
+        close = 0
+        for x in range(width):
+            near = True
+            for c in range(channels):
+                if abs(np.int16(region[y, x, c]) - reference[c]) > tolerance:
+                    near = False
+                    break
+            if near:
+                close += 1
+        if close / width < share:
+            return y
+    return height

@@ -22,7 +22,7 @@ import numpy as np
 
 from consentry.signals.base import Content, InvalidFingerprint, SignalType
 from consentry.signals.pdq import MATCH_DISTANCE, PDQ, hamming
-from consentry.signals.pdq_math import luma, pdq_from_luma
+from consentry.signals.pdq_math import pdq_from_pixels
 
 QUALITY_THRESHOLD = 50
 _FRAME = re.compile(r"(\d+),(\d{1,3}),(\d+(?:\.\d+)?),([0-9a-fA-F]{64})")
@@ -42,7 +42,7 @@ def frame_step(fps: float, seconds_per_hash: float = 1.0) -> int:
 
 
 def hash_frame(index: int, timestamp: float, rgb: np.ndarray) -> VpdqFrame:
-    result = pdq_from_luma(luma(rgb))
+    result = pdq_from_pixels(rgb)
     return VpdqFrame(index, round(timestamp, 3), result.hash, result.quality)
 
 
