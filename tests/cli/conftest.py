@@ -49,13 +49,6 @@ def photos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Path:
-    path = tmp_path / "home"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
 def cli(home: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     """Run the app in-process with --home set (CONSENTRY_HOME cleared)."""
     monkeypatch.delenv("CONSENTRY_HOME", raising=False)

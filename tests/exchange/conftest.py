@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
@@ -11,12 +10,11 @@ from consentry.store import Store
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(tmp_path / "home")
-    opened.create_bank("src")
-    opened.create_bank("dst")
-    yield opened
-    opened.close()
+def store(store: Store) -> Store:
+    """The shared store, with the two banks these tests move fingerprints between."""
+    store.create_bank("src")
+    store.create_bank("dst")
+    return store
 
 
 def _random_vpdq(frames: int = 3) -> str:

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -10,7 +9,6 @@ import skimage.data
 from PIL import Image
 
 from consentry.signals import FileFingerprint, fingerprint
-from consentry.store import Store
 
 
 def _rgb(image: np.ndarray) -> np.ndarray:
@@ -44,15 +42,3 @@ def fp_of() -> Callable[..., FileFingerprint]:
         return result
 
     return compute
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def store(home: Path) -> Iterator[Store]:
-    opened = Store.open(home)
-    yield opened
-    opened.close()

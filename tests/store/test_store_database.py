@@ -56,7 +56,7 @@ def test_migrations_are_a_no_op_on_an_existing_file(home: Path) -> None:
 
 
 def test_migrations_run_on_an_empty_existing_file(home: Path) -> None:
-    home.mkdir(parents=True)
+    home.mkdir(parents=True, exist_ok=True)
     (home / "consentry.db").write_bytes(b"")
     with Store.open(home) as store:
         assert store.create_bank("b").entry_count == 0
@@ -111,7 +111,7 @@ def test_concurrent_writers_wait_instead_of_failing(home: Path) -> None:
 
 
 def test_open_on_a_non_database_file_fails(home: Path) -> None:
-    home.mkdir(parents=True)
+    home.mkdir(parents=True, exist_ok=True)
     (home / "consentry.db").write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError) as info:
         Store.open(home)
