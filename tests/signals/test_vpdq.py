@@ -97,12 +97,23 @@ def test_text_round_trip() -> None:
     assert VPDQ.distance(text, text) == 0
 
 
-def test_pytx_json_is_accepted() -> None:
-    frames = [VpdqFrame(0, 0.0, _random_hash(), 100), VpdqFrame(25, 1.0, _random_hash(), 80)]
+def test_pytx_json_list_round_trips_with_positions_as_indexes() -> None:
+    frames = [VpdqFrame(0, 0.0, _random_hash(), 100), VpdqFrame(1, 1.0, _random_hash(), 80)]
     as_json = frames_to_pytx_json(frames)
-    assert json.loads(as_json)["25"]["quality"] == 80
+    assert json.loads(as_json)[1] == f"{frames[1].pdq},80,1.000"
     assert frames_from_text(as_json) == frames
     assert VPDQ.parse(as_json) == frames_to_text(frames)
+
+
+def test_older_pytx_json_object_is_accepted() -> None:
+    frames = [VpdqFrame(0, 0.0, _random_hash(), 100), VpdqFrame(25, 1.0, _random_hash(), 80)]
+    as_json = json.dumps(
+        {
+            str(f.index): {"quality": f.quality, "hash": f.pdq, "timestamp": f.timestamp}
+            for f in frames
+        }
+    )
+    assert frames_from_text(as_json) == frames
 
 
 def test_signal_distance_uses_lower_percentage() -> None:
@@ -123,6 +134,11 @@ def test_signal_distance_uses_lower_percentage() -> None:
         "{}",
         "{not json",
         '{"0": {"quality": 100, "hash": "zz", "timestamp": 0}}',
+        "[]",
+        "[not json",
+        '["' + "0" * 64 + ',100"]',
+        '["' + "0" * 64 + ',101,0.0"]',
+        '["' + "0" * 63 + ',100,0.0"]',
         '{"0": {"hash": "' + "0" * 64 + '"}}',
         "[1, 2]",
     ],

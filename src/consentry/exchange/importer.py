@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from consentry.exchange.records import ImportReport, LineIssue, Record
-from consentry.exchange.vpdq_text import vpdq_from_pytx
 from consentry.store import Fingerprint, NewEntry, Store, StoreError
 from consentry.store.validation import canonical_fingerprint
 
@@ -78,8 +77,7 @@ def _conflict(record: Record, group: Group) -> LineIssue:
 
 def _validated(record: Record, report: ImportReport) -> Fingerprint | None:
     try:
-        value = vpdq_from_pytx(record.value) if record.type == "vpdq" else record.value
-        return canonical_fingerprint(record.type, value)
+        return canonical_fingerprint(record.type, record.value)
     except StoreError as error:
         report.errors.append(LineIssue(record.line, error.code, error.message))
     except Exception as error:  # a signal parser's own error type: still one bad line

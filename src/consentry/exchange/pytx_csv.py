@@ -9,7 +9,7 @@ from typing import TextIO
 from consentry.exchange.names import from_pytx, to_pytx
 from consentry.exchange.records import LineIssue, Record
 from consentry.exchange.tabular import Row, read_table
-from consentry.exchange.vpdq_text import vpdq_to_pytx
+from consentry.signals.vpdq import frames_from_text, frames_to_pytx_json
 from consentry.store import Entry
 
 COLUMNS = ("signal_type", "signal_str", "collab", "category", "tags")
@@ -48,7 +48,7 @@ def write(entries: Iterable[Entry], handle: TextIO, collab: str) -> int:
     rows = 0
     for entry in entries:
         for kind, value in entry.fingerprints:
-            text = vpdq_to_pytx(value) if kind == "vpdq" else value
+            text = frames_to_pytx_json(frames_from_text(value)) if kind == "vpdq" else value
             writer.writerow((to_pytx(kind), text, collab, "POSITIVE_CLASS", entry.label or ""))
             rows += 1
     return rows

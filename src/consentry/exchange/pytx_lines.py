@@ -10,7 +10,7 @@ from typing import TextIO
 from consentry.exchange.names import from_pytx, to_pytx
 from consentry.exchange.records import LineIssue, Record
 from consentry.exchange.text import line_problem, physical_lines
-from consentry.exchange.vpdq_text import vpdq_to_pytx
+from consentry.signals.vpdq import frames_from_text, frames_to_pytx_json
 from consentry.store import Entry
 
 # `threatexchange hash photo --photo-preprocess rotations` prefixes each line with one.
@@ -84,7 +84,7 @@ def write(entries: Iterable[Entry], handle: TextIO) -> int:
     lines = 0
     for entry in entries:
         for kind, value in entry.fingerprints:
-            text = vpdq_to_pytx(value) if kind == "vpdq" else value
+            text = frames_to_pytx_json(frames_from_text(value)) if kind == "vpdq" else value
             handle.write(f"{to_pytx(kind)} {text}\n")
             lines += 1
     return lines

@@ -99,10 +99,17 @@ def frames_to_text(frames: list[VpdqFrame]) -> str:
 
 
 def frames_from_text(text: str) -> list[VpdqFrame]:
-    """Parse the canonical form or python-threatexchange's JSON; raises InvalidFingerprint."""
+    """Parse the canonical form or python-threatexchange's JSON; raises InvalidFingerprint.
+
+    python-threatexchange 1.2.17 writes a JSON list, one ``"<pdq hex>,<quality>,<timestamp>"``
+    string per frame in frame order (no frame index: the position becomes the index);
+    earlier releases wrote an object keyed by frame index. Both are read.
+    """
     if not isinstance(text, str):
         raise InvalidFingerprint(f"vpdq must be text, got {type(text).__name__}")
     stripped = text.strip()
+    if stripped.startswith("["):
+        return _frames_from_pytx_list(stripped)
     if stripped.startswith("{"):
         return _frames_from_pytx_json(stripped)
     if not stripped:
@@ -120,13 +127,34 @@ def frames_from_text(text: str) -> list[VpdqFrame]:
 
 
 def frames_to_pytx_json(frames: list[VpdqFrame]) -> str:
-    """python-threatexchange's VideoVPDQSignal text form."""
-    return json.dumps(
-        {
-            str(f.index): {"quality": f.quality, "hash": f.pdq, "timestamp": f.timestamp}
-            for f in frames
-        }
-    )
+    """python-threatexchange 1.2.17's VideoVPDQSignal text form (frame indexes are dropped)."""
+    return json.dumps([f"{f.pdq},{f.quality},{f.timestamp:.3f}" for f in frames])
+
+
+def _frames_from_pytx_list(text: str) -> list[VpdqFrame]:
+    try:
+        items = json.loads(text)
+    except ValueError as exc:
+        raise InvalidFingerprint(f"not a valid vpdq JSON list: {exc}") from None
+    if not isinstance(items, list) or not items:
+        raise InvalidFingerprint("not a valid vpdq JSON list: expected a non-empty list")
+    return [_pytx_list_frame(index, item) for index, item in enumerate(items)]
+
+
+def _pytx_list_frame(index: int, item: object) -> VpdqFrame:
+    try:
+        pdq, quality, timestamp = item.split(",") if isinstance(item, str) else ()
+        frame = VpdqFrame(index, float(timestamp), PDQ.parse(pdq.strip()), int(quality))
+    except (ValueError, InvalidFingerprint):
+        raise InvalidFingerprint(
+            f"not a valid vpdq frame {index}: {str(item)[:90]!r}, "
+            "expected '<64 hex>,<quality>,<timestamp>'"
+        ) from None
+    if not 0 <= frame.quality <= 100 or frame.timestamp < 0:
+        raise InvalidFingerprint(
+            f"not a valid vpdq frame {index}: quality or timestamp out of range"
+        )
+    return frame
 
 
 def _frames_from_pytx_json(text: str) -> list[VpdqFrame]:
