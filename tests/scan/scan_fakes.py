@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from consentry.errors import ConsentryError
@@ -15,8 +14,6 @@ def fake_work(path: str) -> dict[str, object]:
         raise ConsentryError(f"{path}: broken on purpose", code="corrupt")
     if text.startswith("txt"):
         raise ConsentryError(f"{path}: looks like text", code="unsupported-format")
-    if text.startswith("crash"):
-        os._exit(3)  # simulates a decoder killing its worker process
     return {"kind": "video" if text.startswith("video") else "image", "pdq": text.strip()}
 
 

@@ -5,13 +5,6 @@ summary = run_scan("photos/", FingerprintJob(matcher=...), ScanOptions(report=Pa
 """
 
 from consentry.scan.engine import ScanJob, ScanOptions, ScanProgress, default_report_path, run_scan
-from consentry.scan.pool import (
-    Outcome,
-    WorkerCrashed,
-    choose_workers,
-    default_workers,
-    run_parallel,
-)
 from consentry.scan.report import (
     CSV_COLUMNS,
     REPORT_FORMATS,
@@ -22,6 +15,13 @@ from consentry.scan.report import (
 )
 from consentry.scan.summary import NOT_MEDIA_CODES, ScanSummary
 from consentry.scan.walk import FileEntry, WalkStats, expand_inputs, walk_tree
+from consentry.workers import (
+    Outcome,
+    WorkerCrashed,
+    choose_workers,
+    default_workers,
+    run_parallel,
+)
 
 __all__ = [
     "CSV_COLUMNS",

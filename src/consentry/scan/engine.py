@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from consentry.scan.pool import Outcome, choose_workers, run_parallel
 from consentry.scan.report import (
     Record,
     ReportError,
@@ -27,6 +26,7 @@ from consentry.scan.report import (
 )
 from consentry.scan.summary import ScanSummary
 from consentry.scan.walk import FileEntry, WalkStats, resolved_root, walk_tree
+from consentry.workers import Outcome, choose_workers, run_parallel
 
 
 class ScanJob(Protocol):

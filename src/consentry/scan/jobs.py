@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from consentry.errors import ConsentryError
-from consentry.scan.pool import Outcome
 from consentry.scan.report import Record
 from consentry.scan.walk import FileEntry
+from consentry.workers import Outcome
 
 if TYPE_CHECKING:
     from consentry.matching import Matcher

@@ -1,4 +1,6 @@
-"""Run a per-file function over many files, in this process or a pool of worker processes.
+"""Run a per-item function over many items, in this process or a pool of worker processes.
+
+Used by ``consentry.signals.fingerprint_many`` and the directory scan.
 
 Workers are started with the "forkserver" method where available: forking a process that already
 runs threads (Rich's progress refresher, numba/BLAS pools) can deadlock the child. A worker that
@@ -173,9 +175,17 @@ def _isolate(func: Callable[[T], R], suspects: deque[tuple[int, T]]) -> Iterator
         try:
             yield single.submit(_call, func, index, item).result()
         except BrokenProcessPool:
-            yield Outcome(index, item, None, WorkerCrashed(f"{item}: the worker process crashed"))
+            crashed = WorkerCrashed(f"{_describe(index, item)}: the worker process crashed")
+            yield Outcome(index, item, None, crashed)
         finally:
             single.shutdown(wait=False, cancel_futures=True)
+
+
+def _describe(index: int, item: object) -> str:
+    """A file's path, never the content of an in-memory item (that may be media)."""
+    if isinstance(item, str | os.PathLike):
+        return os.fspath(item)
+    return f"input #{index + 1}"
 
 
 def _in_order(outcomes: Iterator[Outcome[T, R]]) -> Iterator[Outcome[T, R]]:
