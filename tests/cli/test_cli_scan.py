@@ -147,3 +147,20 @@ def test_scan_errors(cli: Invoke, tree: Path, tmp_path: Path) -> None:
     assert foreign.read_text() == "precious notes\n"
     bad_format = cli("scan", tree, "--format", "xml")
     assert bad_format.exit_code == ExitCode.INVALID
+
+
+def test_the_data_directory_is_never_walked(
+    cli: Invoke, bank: str, home: Path, tmp_path: Path, photos: dict[str, Path]
+) -> None:
+    assert home.parent == tmp_path and (home / "consentry.db").exists()
+    shutil.copy(photos["coffee"], tmp_path / "coffee.jpg")
+    result = cli("scan", tmp_path, "--bank", bank, "--json")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["skipped_directories"] == [str(home)]
+    report = Path(summary["report"])
+    assert report.is_relative_to(home)
+    assert all(not Path(r["path"]).is_relative_to(home) for r in json_lines(report.read_text()))
+    for command in (["hash", tmp_path, "--json"], ["match", tmp_path, "--bank", bank, "--json"]):
+        paths = [Path(r["path"]) for r in json_lines(cli(*command).stdout)]
+        assert paths and not any(p.is_relative_to(home) for p in paths)

@@ -69,3 +69,15 @@ def test_expand_inputs_mixes_files_dirs_and_missing(tmp_path: Path) -> None:
     assert [Path(e.path).name for e in found] == ["a.jpg", "c.gif", "z.png", "nope.jpg"]
     assert [e.from_directory for e in found] == [False, True, True, False]
     assert found[-1].size == -1
+
+
+def test_walk_does_not_enter_skipped_directories(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    stats = WalkStats()
+    # The same directory spelled another way (via "..") is still recognised.
+    skip = [tmp_path / "b" / "deep" / ".." / "deep"]
+    found = [Path(e.path).name for e in walk_tree(tmp_path, stats, skip)]
+    assert found == ["a.jpg", "z.png"]
+    assert stats.skipped_dirs == [str(tmp_path / "b" / "deep")]
+    named = [Path(e.path).name for e in expand_inputs([tmp_path], skip=skip)]
+    assert named == ["a.jpg", "z.png"]

@@ -128,7 +128,10 @@ def add(
     failures = 0
     with state(ctx).open_store() as store:
         store.get_bank(name)  # unknown bank: fail before fingerprinting anything
-        for entry, fp in fingerprint_paths(paths, rotations=rotations, workers=workers):
+        walk = fingerprint_paths(
+            paths, rotations=rotations, workers=workers, skip_dirs=[state(ctx).home]
+        )
+        for entry, fp in walk:
             if fp.error is not None:
                 failures += is_failure(entry, fp)
                 _report_added(fp, None, 0, json_output)

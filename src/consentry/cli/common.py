@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -25,10 +26,18 @@ def workers_option() -> int | None:
 
 
 def fingerprint_paths(
-    paths: Sequence[str], *, rotations: bool, trim: bool = True, workers: int | None = None
+    paths: Sequence[str],
+    *,
+    rotations: bool,
+    trim: bool = True,
+    workers: int | None = None,
+    skip_dirs: Sequence[Path] = (),
 ) -> Iterator[tuple[FileEntry, FileFingerprint]]:
-    """Fingerprint named files and (recursively) directories, in input order."""
-    entries = list(expand_inputs(paths))
+    """Fingerprint named files and (recursively) directories, in input order.
+
+    Directories in ``skip_dirs`` (Consentry's own data directory) are not walked into.
+    """
+    entries = list(expand_inputs(paths, skip=skip_dirs))
     count = choose_workers(workers, len(entries))
     plain = FingerprintTask(rotations=rotations, trim=trim)
     walked = FingerprintTask(rotations=rotations, trim=trim, sniff_first=True)

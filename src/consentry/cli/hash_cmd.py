@@ -9,6 +9,8 @@ import typer
 from consentry.cli.common import ROTATIONS_HELP, fingerprint_paths, is_failure, workers_option
 from consentry.cli.exitcodes import ExitCode
 from consentry.cli.output import add_row, cell, emit_json, new_table, print_note, stdout_console
+from consentry.cli.state import state
+from consentry.config import home_path
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
 
 
 def hash_command(
+    ctx: typer.Context,
     paths: list[str] = typer.Argument(..., metavar="PATH", help="Files or directories."),
     json_output: bool = typer.Option(
         False, "--json", help="One JSON object per file and line, instead of a table."
@@ -29,8 +32,9 @@ def hash_command(
 ) -> None:
     """Fingerprint images and videos: PDQ (with quality), MD5, SHA-256, vPDQ for videos.
 
-    Directories are walked recursively (symlinks are not followed); files in them that are
-    not images or videos are listed as unsupported-format but do not count as failures.
+    Directories are walked recursively (symlinks and Consentry's own data directory are not
+    followed); files in them that are not images or videos are listed as unsupported-format
+    but do not count as failures.
     Nothing is stored. With --json each line is one file:
     path, kind, format, pdq, quality, low_quality, md5, sha256, width, height, variants,
     vpdq, warnings, error ({code, message} or null).
@@ -39,9 +43,14 @@ def hash_command(
     """
     failures = 0
     table = None if json_output else _table()
-    for entry, fp in fingerprint_paths(
-        paths, rotations=rotations, trim=not no_trim, workers=workers
-    ):
+    walk = fingerprint_paths(
+        paths,
+        rotations=rotations,
+        trim=not no_trim,
+        workers=workers,
+        skip_dirs=[home_path(state(ctx).home_option)],
+    )
+    for entry, fp in walk:
         failures += is_failure(entry, fp)
         if table is None:
             emit_json(fp.to_json())

@@ -45,7 +45,10 @@ def match_command(
     table = None if json_output else _table()
     with state(ctx).open_store() as store:
         matcher = Matcher(store, list(dict.fromkeys(banks)))
-        for entry, fp in fingerprint_paths(paths, rotations=rotations, workers=workers):
+        walk = fingerprint_paths(
+            paths, rotations=rotations, workers=workers, skip_dirs=[state(ctx).home]
+        )
+        for entry, fp in walk:
             failures += is_failure(entry, fp)
             found = [match_json(m) for m in match_fingerprint(matcher, fp)]
             if table is None:

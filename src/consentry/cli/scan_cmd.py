@@ -90,6 +90,7 @@ def scan_command(
             workers=workers,
             resume=not no_resume,
             preload=WORKER_PRELOAD,
+            skip_dirs=(state(ctx).home,),
         )
         job = FingerprintJob(matcher, rotations=rotations)
         console = stderr_console()
@@ -161,6 +162,8 @@ def summary_lines(summary: ScanSummary) -> list[str]:
             f"not followed: {summary.walk.symlinks_skipped} symlinks, "
             f"{summary.walk.special_skipped} special files"
         )
+    for directory in summary.walk.skipped_dirs:
+        lines.append(f"not entered: {directory} (Consentry's own data directory)")
     if summary.walk.unreadable_dirs:
         lines.append(
             f"unreadable directories: {len(summary.walk.unreadable_dirs)} "

@@ -64,6 +64,7 @@ class ScanOptions:
     workers: int | None = None  # None: one per core when there are enough files
     resume: bool = True
     preload: tuple[str, ...] = field(default=())
+    skip_dirs: tuple[Path, ...] = ()  # never entered: Consentry's own data directory
 
 
 def default_report_path(home: Path, root: str | Path, fmt: ReportFormat = "jsonl") -> Path:
@@ -87,7 +88,7 @@ def run_scan(
     if not top.is_dir():
         raise ReportError(f"{root} is not a directory", code="not-a-directory")
     stats = WalkStats()
-    entries = _entries(top, options.report, stats)
+    entries = _entries(top, options, stats)
     summary = ScanSummary(root=str(top), report=str(options.report), format=options.format)
     summary.walk = stats
     with report_lock(options.report):
@@ -128,9 +129,10 @@ def _scan_locked(
         progress.stop()
 
 
-def _entries(top: Path, report: Path, stats: WalkStats) -> list[FileEntry]:
-    own = str(report.resolve())
-    return [entry for entry in walk_tree(top, stats) if entry.path != own]
+def _entries(top: Path, options: ScanOptions, stats: WalkStats) -> list[FileEntry]:
+    own = str(options.report.resolve())
+    walked = walk_tree(top, stats, options.skip_dirs)
+    return [entry for entry in walked if entry.path != own]
 
 
 def _resume_state(

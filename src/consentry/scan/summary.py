@@ -79,6 +79,7 @@ class ScanSummary:
             "symlinks_skipped": self.walk.symlinks_skipped,
             "special_files_skipped": self.walk.special_skipped,
             "unreadable_directories": list(self.walk.unreadable_dirs),
+            "skipped_directories": list(self.walk.skipped_dirs),
             "seconds": round(self.seconds, 3),
             "files_per_second": round(self.files_per_second, 2),
             "matched_files": list(self.hits),

@@ -1,15 +1,17 @@
 """Finding the files to look at: a recursive walk that never leaves the tree it was given.
 
-Symbolic links are never followed: a link to a file inside the tree would hash that file twice
-(it is found under its real path anyway) and a link out of the tree could read anything on the
-machine. Only regular files are returned: FIFOs, sockets and devices would block or never end.
+Consentry's own data directory is never entered (its database, indexes and reports are not
+media, and a scan report must not be scanned). Symbolic links are never followed: a link to a
+file inside the tree would hash that file twice (it is found under its real path anyway) and a
+link out of the tree could read anything on the machine. Only regular files are returned:
+FIFOs, sockets and devices would block or never end.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,11 +37,20 @@ class WalkStats:
     symlinks_skipped: int = 0
     special_skipped: int = 0
     unreadable_dirs: list[str] = field(default_factory=list)
+    skipped_dirs: list[str] = field(default_factory=list)  # e.g. Consentry's own data directory
 
 
-def walk_tree(root: str | os.PathLike[str], stats: WalkStats | None = None) -> Iterator[FileEntry]:
-    """Yield every regular file under ``root``, depth first, names sorted (like ``find | sort``)."""
+def walk_tree(
+    root: str | os.PathLike[str],
+    stats: WalkStats | None = None,
+    skip: Collection[str | os.PathLike[str]] = (),
+) -> Iterator[FileEntry]:
+    """Yield every regular file under ``root``, depth first, names sorted (like ``find | sort``).
+
+    Directories in ``skip`` (compared by real path) are not entered.
+    """
     stats = stats if stats is not None else WalkStats()
+    skipped = {os.path.realpath(path) for path in skip}
     stack = [_sorted_entries(os.path.abspath(os.fspath(root)), stats)]
     while stack:
         entry = next(stack[-1], None)
@@ -49,6 +60,8 @@ def walk_tree(root: str | os.PathLike[str], stats: WalkStats | None = None) -> I
         found = _classify(entry, stats)
         if isinstance(found, FileEntry):
             yield found
+        elif found == "dir" and os.path.realpath(entry.path) in skipped:
+            stats.skipped_dirs.append(entry.path)
         elif found == "dir":
             stack.append(_sorted_entries(entry.path, stats))
 
@@ -79,7 +92,9 @@ def _classify(entry: os.DirEntry[str], stats: WalkStats) -> FileEntry | str | No
 
 
 def expand_inputs(
-    paths: Iterable[str | os.PathLike[str]], stats: WalkStats | None = None
+    paths: Iterable[str | os.PathLike[str]],
+    stats: WalkStats | None = None,
+    skip: Collection[str | os.PathLike[str]] = (),
 ) -> Iterator[FileEntry]:
     """Paths named on a command line: files as they are, directories walked recursively.
 
@@ -94,7 +109,7 @@ def expand_inputs(
             yield FileEntry(path, -1, 0)
             continue
         if stat.S_ISDIR(info.st_mode):
-            yield from walk_tree(path, stats)
+            yield from walk_tree(path, stats, skip)
         else:
             yield FileEntry(path, info.st_size, info.st_mtime_ns)
 
