@@ -15,7 +15,16 @@ import typer
 from typer.core import TyperGroup
 
 from consentry import __version__
-from consentry.cli import bank_cmd, demo_cmd, hash_cmd, match_cmd, scan_cmd
+from consentry.cli import (
+    bank_cmd,
+    demo_cmd,
+    hash_cmd,
+    match_cmd,
+    partner_cmd,
+    scan_cmd,
+    serve_cmd,
+    sync_cmd,
+)
 from consentry.cli.exitcodes import EXIT_CODES_HELP, ExitCode
 from consentry.cli.output import print_error
 from consentry.cli.state import CliState
@@ -98,6 +107,9 @@ app.add_typer(bank_cmd.bank_app, name="bank")
 app.command("match", epilog=EXIT_CODES_HELP)(match_cmd.match_command)
 app.command("scan", epilog=EXIT_CODES_HELP)(scan_cmd.scan_command)
 app.command("demo")(demo_cmd.demo_command)
+app.command("serve")(serve_cmd.serve_command)
+app.add_typer(partner_cmd.partner_app, name="partner")
+app.command("sync")(sync_cmd.sync_command)
 
 
 def main() -> None:

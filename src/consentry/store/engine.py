@@ -15,6 +15,16 @@ from sqlalchemy import Engine, create_engine, event
 
 BUSY_TIMEOUT_MS = 15_000
 WRITE_BEGIN_OPTION = "consentry_begin"
+# PostgreSQL writers take this transaction-scoped advisory lock first: one writer at a
+# time, as with SQLite's write lock. That keeps the ``changes`` log visible in ``seq``
+# order (a follower that has read seq N can never later find a smaller one committed).
+WRITE_LOCK_KEY = 0x636F6E73656E7472  # "consentr"
+
+
+def take_write_lock(connection: Any) -> None:
+    """Serialise writers on PostgreSQL; SQLite's BEGIN IMMEDIATE already does."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
 
 
 def sqlite_engine(path: Path) -> Engine:

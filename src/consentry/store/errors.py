@@ -51,3 +51,17 @@ class StoreUnreadable(StoreError):
     """The database file cannot be opened: not a database, damaged, or no permission."""
 
     code = "store-unreadable"
+
+
+class InvalidAction(StoreError):
+    """A bank's action hint is not one of "block", "review", "allow"."""
+
+    code = "invalid-action"
+
+
+class InvalidVerdict(StoreError):
+    code = "invalid-verdict"
+
+
+class UnknownPartner(StoreError):
+    code = "unknown-partner"

@@ -8,7 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
-from consentry.store.engine import WRITE_BEGIN_OPTION
+from consentry.store.engine import WRITE_BEGIN_OPTION, take_write_lock
 
 SCRIPT_LOCATION = "consentry.store:migrations"
 
@@ -40,6 +40,7 @@ def upgrade_to_head(engine: Engine) -> bool:
     config = alembic_config()
     writer = engine.connect().execution_options(**{WRITE_BEGIN_OPTION: "BEGIN IMMEDIATE"})
     with writer as conn, conn.begin():
+        take_write_lock(conn)
         if current_revision(conn) == head:
             return False
         config.attributes["connection"] = conn

@@ -1,4 +1,9 @@
-"""SQLAlchemy models of the bank store: ``banks`` -> ``entries`` -> ``fingerprints``.
+"""SQLAlchemy models of the store.
+
+``banks`` -> ``entries`` -> ``fingerprints`` hold what is matched; ``cases`` are the
+people at risk who registered entries themselves; ``changes`` is the append-only log of
+entry additions and removals that the live index and the sync feed follow; ``partners``,
+``feedback`` and ``audit`` serve the registry service.
 
 The schema is kept portable (SQLite now, PostgreSQL later): no dialect-specific SQL,
 named constraints, and ids that are never reused (``sqlite_autoincrement``), so an entry
@@ -21,6 +26,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -72,6 +78,8 @@ class BankRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     # Bumped on every change to the bank's entries: cached indexes are keyed by it.
     generation: Mapped[int] = mapped_column(Integer, default=0)
+    # The action hint returned with matches: "block", "review" or "allow".
+    action: Mapped[str] = mapped_column(String(16), default="block", server_default="block")
 
     entries: Mapped[list[EntryRow]] = relationship(
         back_populates="bank", cascade="all, delete-orphan", passive_deletes=True
@@ -87,6 +95,16 @@ class EntryRow(Base):
     label: Mapped[str | None] = mapped_column(String(MAX_LABEL_CHARS), default=None)
     note: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    # Set for entries a person registered through a case (cases.id); never shown to
+    # partners. Not a declared foreign key: SQLite cannot add one to an existing table
+    # without copying it, and copying ``entries`` with foreign keys on would cascade into
+    # ``fingerprints``. Cases keep it right: a withdrawal deletes the case's entries, and a
+    # case row only goes away with its bank, which takes the entries with it.
+    case_id: Mapped[int | None] = mapped_column(BigId, index=True, default=None)
+    # A suspended entry stays stored but does not match (e.g. after false-positive reports).
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    confirmed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    false_positive_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     bank: Mapped[BankRow] = relationship(back_populates="entries")
     fingerprints: Mapped[list[FingerprintRow]] = relationship(
@@ -113,3 +131,96 @@ class FingerprintRow(Base):
     lookup_key: Mapped[str] = mapped_column(String(LOOKUP_KEY_CHARS))
 
     entry: Mapped[EntryRow] = relationship(back_populates="fingerprints")
+
+
+class CaseRow(Base):
+    """A person's registration: a salted, slow hash of their secret, never the secret."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'withdrawn')", name="status_known"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    secret_hash: Mapped[str] = mapped_column(Text)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class ChangeRow(Base):
+    """One entry appearing ("add") or going away ("remove") in a bank.
+
+    ``seq`` is the cursor of the live index and the sync feed: it is never reused and,
+    because writers are serialised (SQLite's write lock, an advisory lock on PostgreSQL),
+    rows become visible in ``seq`` order. No foreign keys: the entry or the whole bank may
+    be gone, which is exactly what a "remove" row reports; the bank's name is kept for that.
+    """
+
+    __tablename__ = "changes"
+    __table_args__ = (
+        CheckConstraint("op IN ('add', 'remove')", name="op_known"),
+        {"sqlite_autoincrement": True},
+    )
+
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True)
+    bank_id: Mapped[int] = mapped_column(Integer)
+    bank: Mapped[str] = mapped_column(String(64))
+    entry_id: Mapped[int] = mapped_column(BigInteger)
+    op: Mapped[str] = mapped_column(String(8))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class PartnerRow(Base):
+    """A platform with an API key; only the key's SHA-256 is stored."""
+
+    __tablename__ = "partners"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    key_id: Mapped[str] = mapped_column(String(12), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    rate_per_minute: Mapped[int] = mapped_column(Integer, default=6000, server_default="6000")
+
+
+class FeedbackRow(Base):
+    """A partner's verdict on a match; ``entry_id`` has no foreign key (it may be gone)."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        CheckConstraint("verdict IN ('correct', 'false-positive')", name="verdict_known"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True
+    )
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
+    entry_id: Mapped[int] = mapped_column(BigInteger)
+    verdict: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class AuditRow(Base):
+    """Append-only record of who did what; ``details`` is JSON without secrets or media."""
+
+    __tablename__ = "audit"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(Text)
+    details: Mapped[str] = mapped_column(Text, default="{}")

@@ -20,6 +20,7 @@ class Bank:
     entry_count: int
     description: str | None = None
     generation: int = 0
+    action: str = "block"
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -31,6 +32,7 @@ class Bank:
             "description": self.description,
             "created_at": self.created_at.isoformat(),
             "entry_count": self.entry_count,
+            "action": self.action,
         }
 
 
@@ -42,8 +44,15 @@ class Entry:
     note: str | None
     created_at: datetime
     fingerprints: list[Fingerprint] = field(default_factory=list)
+    # The public id of the case that registered the entry: for the operator only, never
+    # for partners (to_json leaves it out).
+    case_id: str | None = None
+    suspended: bool = False
+    confirmed_count: int = 0
+    false_positive_count: int = 0
 
     def to_json(self) -> dict[str, object]:
+        """The entry without its case: safe to hand to a partner with admin scope."""
         return {
             "id": self.id,
             "bank": self.bank,
@@ -51,6 +60,9 @@ class Entry:
             "note": self.note,
             "created_at": self.created_at.isoformat(),
             "fingerprints": [{"type": t, "value": v} for t, v in self.fingerprints],
+            "suspended": self.suspended,
+            "confirmed_count": self.confirmed_count,
+            "false_positive_count": self.false_positive_count,
         }
 
 
@@ -61,3 +73,37 @@ class NewEntry:
     fingerprints: Sequence[Fingerprint]
     label: str | None = None
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """An entry that appeared ("add") or went away ("remove"); ``seq`` is the cursor.
+
+    An "add" for an entry already seen means its fingerprints changed: read it again.
+    """
+
+    seq: int
+    bank: str
+    entry_id: int
+    op: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    details: dict[str, object]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "action": self.action,
+            "subject": self.subject,
+            "details": self.details,
+        }

@@ -1,9 +1,14 @@
-"""The bank store: banks of fingerprints in SQLite (``home/consentry.db``), never media."""
+"""The bank store: banks of fingerprints in SQLite (``home/consentry.db``) or PostgreSQL.
+
+Never media. Every entry that appears or goes away is written to the ``changes`` log in
+the same transaction, and every administrative change to the audit log.
+"""
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,13 +17,38 @@ from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from consentry.store.engine import WRITE_BEGIN_OPTION, sqlite_engine, url_engine
-from consentry.store.errors import BankExists, StoreUnreadable, UnknownBank, UnknownEntry
+from consentry.store.audit_log import write_audit
+from consentry.store.engine import (
+    WRITE_BEGIN_OPTION,
+    sqlite_engine,
+    take_write_lock,
+    url_engine,
+)
+from consentry.store.errors import (
+    BankExists,
+    InvalidVerdict,
+    StoreUnreadable,
+    UnknownBank,
+    UnknownEntry,
+    UnknownPartner,
+)
 from consentry.store.migrate import upgrade_to_head
-from consentry.store.models import BankRow, EntryRow, FingerprintRow, lookup_key
-from consentry.store.records import Bank, Entry, Fingerprint, NewEntry
+from consentry.store.models import (
+    AuditRow,
+    BankRow,
+    CaseRow,
+    ChangeRow,
+    EntryRow,
+    FeedbackRow,
+    FingerprintRow,
+    PartnerRow,
+    lookup_key,
+)
+from consentry.store.records import AuditEvent, Bank, Change, Entry, Fingerprint, NewEntry
 from consentry.store.validation import (
+    VERDICTS,
     canonical_fingerprints,
+    check_action,
     check_bank_name,
     check_kind,
     check_radius,
@@ -27,6 +57,7 @@ from consentry.store.validation import (
 )
 
 DB_FILENAME = "consentry.db"
+DEFAULT_ACTOR = "cli"
 _BATCH = 500
 
 
@@ -51,7 +82,7 @@ class Store:
 
     @classmethod
     def open_url(cls, url: str, *, home: Path | None = None) -> Store:
-        """Open any SQLAlchemy database URL (e.g. PostgreSQL later) and migrate it."""
+        """Open any SQLAlchemy URL (``postgresql+psycopg://...``, ``sqlite:///...``), migrated."""
         return cls._migrated(url_engine(url), home)
 
     @classmethod
@@ -81,20 +112,26 @@ class Store:
     # -- sessions ---------------------------------------------------------------------
 
     @contextmanager
-    def _reading(self) -> Iterator[Session]:
+    def reading(self) -> Iterator[Session]:
+        """A read-only transaction (for Consentry's own modules: cases, partners...)."""
         with Session(self.engine) as session, session.begin():
             yield session
 
     @contextmanager
-    def _writing(self) -> Iterator[Session]:
+    def writing(self) -> Iterator[Session]:
+        """A write transaction holding the single-writer lock; commits on success."""
         connection = self.engine.connect().execution_options(
             **{WRITE_BEGIN_OPTION: "BEGIN IMMEDIATE"}
         )
         try:
             with Session(bind=connection) as session, session.begin():
+                take_write_lock(session.connection())
                 yield session
         finally:
             connection.close()
+
+    _reading = reading
+    _writing = writing
 
     # -- banks ------------------------------------------------------------------------
 
@@ -106,6 +143,8 @@ class Store:
         radius: int = 31,
         description: str | None = None,
         enabled: bool = True,
+        action: str = "block",
+        actor: str = DEFAULT_ACTOR,
     ) -> Bank:
         row = BankRow(
             name=check_bank_name(name),
@@ -114,12 +153,20 @@ class Store:
             enabled=bool(enabled),
             description=check_text(description, "description"),
             generation=0,
+            action=check_action(action),
         )
         try:
             with self._writing() as session:
                 if session.scalar(select(BankRow.id).where(BankRow.name == name)) is not None:
                     raise BankExists(f"a bank named {name!r} already exists")
                 session.add(row)
+                write_audit(
+                    session,
+                    actor,
+                    "bank.created",
+                    name,
+                    {"kind": row.kind, "radius": row.radius, "action": row.action},
+                )
         except IntegrityError as error:  # lost a race with another writer
             raise BankExists(f"a bank named {name!r} already exists") from error
         return self.get_bank(name)
@@ -145,23 +192,44 @@ class Store:
         radius: int | None = None,
         enabled: bool | None = None,
         description: str | None = None,
+        action: str | None = None,
+        actor: str = DEFAULT_ACTOR,
     ) -> Bank:
+        changed: dict[str, object] = {}
+        if radius is not None:
+            changed["radius"] = check_radius(radius)
+        if enabled is not None:
+            changed["enabled"] = bool(enabled)
+        if description is not None:
+            changed["description"] = check_text(description, "description")
+        if action is not None:
+            changed["action"] = check_action(action)
         with self._writing() as session:
             row = _bank_row(session, name)
-            if radius is not None:
-                row.radius = check_radius(radius)
-            if enabled is not None:
-                row.enabled = bool(enabled)
-            if description is not None:
-                row.description = check_text(description, "description")
+            for attribute, value in changed.items():
+                setattr(row, attribute, value)
             row.generation += 1
+            shown = {k: v for k, v in changed.items() if k != "description"}
+            if "description" in changed:
+                shown["description_changed"] = True
+            write_audit(session, actor, "bank.changed", name, shown)
         return self.get_bank(name)
 
-    def delete_bank(self, name: str) -> None:
-        """Delete the bank with all its entries and fingerprints (cascading in the database)."""
+    def delete_bank(self, name: str, *, actor: str = DEFAULT_ACTOR) -> None:
+        """Delete the bank with all its entries and fingerprints (cascading in the database).
+
+        Each entry gets a "remove" in the change log first, so followers drop it too.
+        """
         with self._writing() as session:
-            bank_id = _bank_row(session, name).id
-            session.execute(delete(BankRow).where(BankRow.id == bank_id))
+            bank = _bank_row(session, name)
+            entry_ids = list(
+                session.scalars(
+                    select(EntryRow.id).where(EntryRow.bank_id == bank.id).order_by(EntryRow.id)
+                )
+            )
+            _log_changes(session, bank, entry_ids, "remove")
+            session.execute(delete(BankRow).where(BankRow.id == bank.id))
+            write_audit(session, actor, "bank.deleted", name, {"entries": len(entry_ids)})
 
     # -- entries ----------------------------------------------------------------------
 
@@ -172,28 +240,39 @@ class Store:
         *,
         label: str | None = None,
         note: str | None = None,
+        actor: str = DEFAULT_ACTOR,
     ) -> int:
         """Add one entry (fingerprints of one image or video); returns its id."""
-        return self.add_entries(bank_name, [NewEntry(fingerprints, label, note)])[0]
+        return self.add_entries(bank_name, [NewEntry(fingerprints, label, note)], actor=actor)[0]
 
-    def add_entries(self, bank_name: str, items: Iterable[NewEntry]) -> list[int]:
+    def add_entries(
+        self, bank_name: str, items: Iterable[NewEntry], *, actor: str = DEFAULT_ACTOR
+    ) -> list[int]:
         """Add many entries in one transaction: all are validated before any is written."""
         checked = [checked_entry(item) for item in items]
         with self._writing() as session:
             bank = _bank_row(session, bank_name)
-            ids = _insert_entries(session, bank.id, checked)
+            ids = insert_entries(session, bank, checked)
             if ids:
-                bank.generation += 1
+                write_audit(session, actor, "entry.added", bank.name, _id_summary(ids))
         return ids
 
     def add_fingerprints(
-        self, bank_name: str, entry_id: int, fingerprints: Sequence[Fingerprint]
+        self,
+        bank_name: str,
+        entry_id: int,
+        fingerprints: Sequence[Fingerprint],
+        *,
+        actor: str = DEFAULT_ACTOR,
     ) -> int:
-        """Attach more fingerprints to an existing entry; returns how many were new."""
+        """Attach more fingerprints to an existing entry; returns how many were new.
+
+        The change log gets another "add" for the entry: followers read it again.
+        """
         checked = canonical_fingerprints(fingerprints)
         with self._writing() as session:
             bank = _bank_row(session, bank_name)
-            _entry_row(session, bank, entry_id)
+            entry = _entry_row(session, bank, entry_id)
             rows = session.execute(
                 select(FingerprintRow.type, FingerprintRow.value).where(
                     FingerprintRow.entry_id == entry_id
@@ -204,22 +283,32 @@ class Store:
             _insert_fingerprints(session, [(entry_id, kind, value) for kind, value in new])
             if new:
                 bank.generation += 1
+                if not entry.suspended:
+                    _log_changes(session, bank, [entry_id], "add")
+                write_audit(
+                    session,
+                    actor,
+                    "entry.added",
+                    bank.name,
+                    {"entry": entry_id, "fingerprints_added": len(new)},
+                )
         return len(new)
 
-    def remove_entry(self, bank_name: str, entry_id: int) -> None:
+    def remove_entry(self, bank_name: str, entry_id: int, *, actor: str = DEFAULT_ACTOR) -> None:
         """Delete an entry and its fingerprints for good."""
         with self._writing() as session:
             bank = _bank_row(session, bank_name)
             _entry_row(session, bank, entry_id)
-            session.execute(delete(EntryRow).where(EntryRow.id == entry_id))
-            bank.generation += 1
+            delete_entries(session, bank, [entry_id])
+            write_audit(session, actor, "entry.removed", bank.name, {"entry": entry_id})
 
     def get_entry(self, bank_name: str, entry_id: int) -> Entry:
         with self._reading() as session:
             bank = _bank_row(session, bank_name)
             row = _entry_row(session, bank, entry_id)
             fingerprints = [(fp.type, fp.value) for fp in row.fingerprints]
-            return _entry_view(row, bank.name, fingerprints)
+            cases = _case_public_ids(session, [row.case_id])
+            return _entry_view(row, bank.name, fingerprints, cases.get(row.case_id))
 
     def iter_entries(self, bank_name: str, *, batch_size: int = _BATCH) -> Iterator[Entry]:
         """All entries of a bank in id order, read in short transactions of ``batch_size``."""
@@ -251,12 +340,24 @@ class Store:
             for entry_id, kind, value in found:
                 if entry_id in fingerprints:
                     fingerprints[entry_id].append((kind, value))
-            return [_entry_view(row, bank_name, fingerprints[row.id]) for row in rows]
+            cases = _case_public_ids(session, [row.case_id for row in rows])
+            return [
+                _entry_view(row, bank_name, fingerprints[row.id], cases.get(row.case_id))
+                for row in rows
+            ]
 
     def iter_fingerprints(
-        self, bank_name: str, types: Iterable[str] | None = None
+        self,
+        bank_name: str,
+        types: Iterable[str] | None = None,
+        *,
+        include_suspended: bool = False,
     ) -> Iterator[tuple[int, str, str]]:
-        """``(entry_id, type, value)`` for every fingerprint of the bank (optionally some types)."""
+        """``(entry_id, type, value)`` for the fingerprints of the bank's entries that match.
+
+        Suspended entries are left out unless ``include_suspended``; optionally only
+        some fingerprint types.
+        """
         wanted = sorted(set(types)) if types is not None else None
         with self._reading() as session:
             bank_id = _bank_row(session, bank_name).id
@@ -266,6 +367,8 @@ class Store:
                 .where(EntryRow.bank_id == bank_id)
                 .order_by(FingerprintRow.id)
             )
+            if not include_suspended:
+                query = query.where(EntryRow.suspended.is_(False))
             if wanted is not None:
                 query = query.where(FingerprintRow.type.in_(wanted))
             rows = [(entry_id, kind, value) for entry_id, kind, value in session.execute(query)]
@@ -337,6 +440,150 @@ class Store:
                             found.setdefault((kind, value), []).append((entry_id, label))
         return found
 
+    # -- the change log, feedback, suspension -------------------------------------------
+
+    def changes_since(
+        self, seq: int, limit: int = 1000, banks: Iterable[str] | None = None
+    ) -> list[Change]:
+        """Up to ``limit`` changes with a ``seq`` above ``seq``, oldest first."""
+        query = select(ChangeRow).where(ChangeRow.seq > seq).order_by(ChangeRow.seq)
+        if banks is not None:
+            query = query.where(ChangeRow.bank.in_(sorted(set(banks))))
+        with self._reading() as session:
+            rows = session.scalars(query.limit(max(0, limit))).all()
+            return [
+                Change(
+                    seq=row.seq,
+                    bank=row.bank,
+                    entry_id=row.entry_id,
+                    op=row.op,
+                    at=_aware(row.at),
+                )
+                for row in rows
+            ]
+
+    def last_change_seq(self) -> int:
+        with self._reading() as session:
+            return session.scalar(select(func.max(ChangeRow.seq))) or 0
+
+    def entries_by_ids(self, bank_name: str, ids: Iterable[int]) -> dict[int, Entry]:
+        """Those of ``ids`` that are entries of the bank now (an unknown bank gives ``{}``)."""
+        wanted = sorted({entry_id for entry_id in ids if _is_id(entry_id)})
+        found: dict[int, Entry] = {}
+        with self._reading() as session:
+            bank = session.scalar(select(BankRow).where(BankRow.name == bank_name))
+            if bank is None:
+                return found
+            for start in range(0, len(wanted), _BATCH):
+                chunk = wanted[start : start + _BATCH]
+                rows = session.scalars(
+                    select(EntryRow).where(EntryRow.bank_id == bank.id, EntryRow.id.in_(chunk))
+                ).all()
+                fingerprints: dict[int, list[Fingerprint]] = {row.id: [] for row in rows}
+                for entry_id, kind, value in session.execute(
+                    select(FingerprintRow.entry_id, FingerprintRow.type, FingerprintRow.value)
+                    .where(FingerprintRow.entry_id.in_(list(fingerprints)))
+                    .order_by(FingerprintRow.id)
+                ):
+                    fingerprints[entry_id].append((kind, value))
+                cases = _case_public_ids(session, [row.case_id for row in rows])
+                for row in rows:
+                    found[row.id] = _entry_view(
+                        row, bank.name, fingerprints[row.id], cases.get(row.case_id)
+                    )
+        return found
+
+    def set_entry_suspended(
+        self, bank_name: str, entry_id: int, suspended: bool, *, actor: str = DEFAULT_ACTOR
+    ) -> None:
+        """Stop (or resume) matching an entry without deleting it.
+
+        Logged as "remove" (or "add") in the change log when the state really changes.
+        """
+        with self._writing() as session:
+            bank = _bank_row(session, bank_name)
+            row = _entry_row(session, bank, entry_id)
+            wanted = bool(suspended)
+            if row.suspended == wanted:
+                return
+            row.suspended = wanted
+            bank.generation += 1
+            _log_changes(session, bank, [row.id], "remove" if wanted else "add")
+            write_audit(
+                session,
+                actor,
+                "entry.suspended",
+                bank.name,
+                {"entry": row.id, "suspended": wanted},
+            )
+
+    def record_feedback(self, partner: str, bank: str, entry_id: int, verdict: str) -> None:
+        """A partner's verdict on a match: stored, counted on the entry, audited."""
+        if verdict not in VERDICTS:
+            raise InvalidVerdict(
+                f"unknown verdict {verdict!r}: expected one of {', '.join(VERDICTS)}"
+            )
+        with self._writing() as session:
+            partner_row = session.scalar(select(PartnerRow).where(PartnerRow.name == partner))
+            if partner_row is None:
+                raise UnknownPartner(f"no partner named {partner!r}")
+            bank_row = _bank_row(session, bank)
+            entry = _entry_row(session, bank_row, entry_id)
+            session.add(
+                FeedbackRow(
+                    partner_id=partner_row.id,
+                    bank_id=bank_row.id,
+                    entry_id=entry.id,
+                    verdict=verdict,
+                    at=datetime.now(UTC),
+                )
+            )
+            if verdict == "correct":
+                entry.confirmed_count += 1
+            else:
+                entry.false_positive_count += 1
+            write_audit(
+                session,
+                f"partner:{partner}",
+                "feedback",
+                bank_row.name,
+                {"entry": entry.id, "verdict": verdict},
+            )
+
+    # -- audit ----------------------------------------------------------------------------
+
+    def record_audit(
+        self,
+        actor: str,
+        action: str,
+        subject: str,
+        details: Mapping[str, object] | None = None,
+    ) -> None:
+        """Append one audit event in its own transaction."""
+        with self._writing() as session:
+            write_audit(session, actor, action, subject, details)
+
+    def iter_audit(self, after_id: int = 0, limit: int = 1000) -> list[AuditEvent]:
+        """Audit events with an id above ``after_id``, oldest first (append-only log)."""
+        with self._reading() as session:
+            rows = session.scalars(
+                select(AuditRow)
+                .where(AuditRow.id > after_id)
+                .order_by(AuditRow.id)
+                .limit(max(0, limit))
+            ).all()
+            return [
+                AuditEvent(
+                    id=row.id,
+                    at=_aware(row.at),
+                    actor=row.actor,
+                    action=row.action,
+                    subject=row.subject,
+                    details=json.loads(row.details),
+                )
+                for row in rows
+            ]
+
 
 def _bank_row(session: Session, name: str) -> BankRow:
     row = session.scalar(select(BankRow).where(BankRow.name == name))
@@ -371,10 +618,13 @@ def _bank_view(session: Session, row: BankRow, entry_count: int | None = None) -
         entry_count=entry_count or 0,
         description=row.description,
         generation=row.generation,
+        action=row.action,
     )
 
 
-def _entry_view(row: EntryRow, bank_name: str, fingerprints: list[Fingerprint]) -> Entry:
+def _entry_view(
+    row: EntryRow, bank_name: str, fingerprints: list[Fingerprint], case_id: str | None = None
+) -> Entry:
     return Entry(
         id=row.id,
         bank=bank_name,
@@ -382,21 +632,67 @@ def _entry_view(row: EntryRow, bank_name: str, fingerprints: list[Fingerprint]) 
         note=row.note,
         created_at=_aware(row.created_at),
         fingerprints=fingerprints,
+        case_id=case_id,
+        suspended=bool(row.suspended),
+        confirmed_count=row.confirmed_count or 0,
+        false_positive_count=row.false_positive_count or 0,
     )
 
 
+def _case_public_ids(session: Session, case_ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = sorted({case_id for case_id in case_ids if case_id is not None})
+    if not wanted:
+        return {}
+    rows = session.execute(select(CaseRow.id, CaseRow.public_id).where(CaseRow.id.in_(wanted)))
+    return {case_id: public_id for case_id, public_id in rows}
+
+
+def _id_summary(ids: list[int]) -> dict[str, object]:
+    """Audit details for added entries: a handful of ids listed, a large import summarised."""
+    if len(ids) <= 20:
+        return {"entries": ids}
+    return {"count": len(ids), "first": ids[0], "last": ids[-1]}
+
+
+def _log_changes(session: Session, bank: BankRow, entry_ids: Sequence[int], op: str) -> None:
+    now = datetime.now(UTC)
+    for start in range(0, len(entry_ids), _BATCH):
+        session.execute(
+            insert(ChangeRow.__table__),
+            [
+                {"bank_id": bank.id, "bank": bank.name, "entry_id": entry_id, "op": op, "at": now}
+                for entry_id in entry_ids[start : start + _BATCH]
+            ],
+        )
+
+
 def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything is stored in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    """SQLite hands back naive datetimes, PostgreSQL its session zone; all is UTC."""
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _insert_entries(session: Session, bank_id: int, items: list[NewEntry]) -> list[int]:
+def insert_entries(
+    session: Session, bank: BankRow, items: list[NewEntry], *, case_id: int | None = None
+) -> list[int]:
+    """Insert checked entries with their fingerprints and "add" changes; bumps the generation.
+
+    For Consentry's own modules (cases) that add entries inside a larger transaction.
+    """
     ids: list[int] = []
     for start in range(0, len(items), _BATCH):
         chunk = items[start : start + _BATCH]
         now = datetime.now(UTC)
         rows = [
-            {"bank_id": bank_id, "label": item.label, "note": item.note, "created_at": now}
+            {
+                "bank_id": bank.id,
+                "label": item.label,
+                "note": item.note,
+                "created_at": now,
+                "case_id": case_id,
+                "suspended": False,
+                "confirmed_count": 0,
+                "false_positive_count": 0,
+            }
             for item in chunk
         ]
         table = EntryRow.__table__
@@ -412,7 +708,21 @@ def _insert_entries(session: Session, bank_id: int, items: list[NewEntry]) -> li
             ],
         )
         ids.extend(chunk_ids)
+    if ids:
+        _log_changes(session, bank, ids, "add")
+        bank.generation += 1
     return ids
+
+
+def delete_entries(session: Session, bank: BankRow, entry_ids: Sequence[int]) -> None:
+    """Delete entries (fingerprints cascade) with a "remove" change each; bumps the generation."""
+    ids = sorted(set(entry_ids))
+    if not ids:
+        return
+    _log_changes(session, bank, ids, "remove")
+    for start in range(0, len(ids), _BATCH):
+        session.execute(delete(EntryRow).where(EntryRow.id.in_(ids[start : start + _BATCH])))
+    bank.generation += 1
 
 
 def _insert_fingerprints(session: Session, rows: list[tuple[int, str, str]]) -> None:

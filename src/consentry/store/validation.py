@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from consentry.errors import ConsentryError
 from consentry.store.errors import (
+    InvalidAction,
     InvalidBankName,
     InvalidEntry,
     InvalidEntryFingerprint,
@@ -18,6 +19,8 @@ from consentry.store.records import Fingerprint, NewEntry
 
 BANK_KINDS = ("ncii",)  # "protected" (never-match lists) comes with a later issue
 MAX_RADIUS = 256
+BANK_ACTIONS = ("block", "review", "allow")
+VERDICTS = ("correct", "false-positive")
 _BANK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
@@ -34,6 +37,12 @@ def check_kind(kind: object) -> str:
     if kind not in BANK_KINDS:
         raise InvalidKind(f"unknown bank kind {kind!r}: expected one of {', '.join(BANK_KINDS)}")
     return str(kind)
+
+
+def check_action(action: object) -> str:
+    if action not in BANK_ACTIONS:
+        raise InvalidAction(f"unknown action {action!r}: expected one of {', '.join(BANK_ACTIONS)}")
+    return str(action)
 
 
 def check_radius(radius: object) -> int:

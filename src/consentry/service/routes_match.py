@@ -1,0 +1,118 @@
+"""Partners match fingerprints (or, in memory, one uploaded file) against the live index."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from consentry.errors import ConsentryError
+from consentry.matching.result import Match
+from consentry.service.auth import require_scope
+from consentry.service.errors import STATUS_BY_CODE, ApiError
+from consentry.service.runtime import Runtime, runtime
+from consentry.service.schemas import (
+    MatchOut,
+    MatchRequest,
+    MatchResponse,
+    MatchResult,
+    MediaMatchResponse,
+    error_responses,
+)
+from consentry.signals import fingerprint
+from consentry.store.validation import canonical_fingerprint
+
+router = APIRouter(prefix="/v1/match", tags=["match"])
+_ERRORS = error_responses(401, 403, 413, 415, 422, 429)
+# Media errors that are about size rather than content.
+_TOO_LARGE = frozenset({"too-large", "too-many-pixels", "too-many-frames", "too-long"})
+
+
+def _out(rt: Runtime, match: Match) -> MatchOut:
+    return MatchOut(
+        bank=match.bank,
+        entry=match.entry,
+        distance=match.distance,
+        label=match.label,
+        action=rt.matcher.bank_action(match.bank),
+        signal=match.signal,
+        transform=match.transform,
+    )
+
+
+@router.post(
+    "",
+    response_model=MatchResponse,
+    responses=_ERRORS,
+    summary="Match fingerprints; one result per input, in input order",
+)
+def match_fingerprints(
+    body: MatchRequest,
+    rt: Runtime = Depends(runtime),
+    _partner: object = Depends(require_scope("match")),
+) -> MatchResponse:
+    pairs: list[tuple[str, str]] = []
+    for index, item in enumerate(body.fingerprints):
+        try:
+            pairs.append(canonical_fingerprint(item.type, item.value))
+        except ConsentryError as error:
+            raise ApiError(422, error.code, f"fingerprints[{index}]: {error.message}") from None
+    started = time.perf_counter()
+    found = rt.matcher.match_values(pairs, banks=rt.settings.match_banks)
+    rt.metrics.observe_match(time.perf_counter() - started, len(pairs))
+    return MatchResponse(
+        results=[MatchResult(matches=[_out(rt, m) for m in matches]) for matches in found]
+    )
+
+
+@router.post(
+    "/media",
+    response_model=MediaMatchResponse,
+    responses=_ERRORS,
+    summary="Match one image or video sent as the raw body (hashed in memory, never kept)",
+    description=(
+        "Send the file's bytes as the body with its own content type (image/jpeg, video/mp4, "
+        "...) or application/octet-stream; the format is read from the bytes. Up to 50 MiB."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+)
+async def match_media(
+    request: Request,
+    rt: Runtime = Depends(runtime),
+    _partner: object = Depends(require_scope("match")),
+) -> MediaMatchResponse:
+    content_type = request.headers.get("content-type", "").lower()
+    if content_type.startswith(("application/json", "text/", "multipart/")):
+        raise ApiError(
+            415,
+            "unsupported-media-type",
+            "send the image or video itself as the body (not JSON, text or a form)",
+        )
+    data = await request.body()
+    if not data:
+        raise ApiError(422, "empty-body", "the body is empty: send an image or video")
+    return await run_in_threadpool(_match_media, rt, data)
+
+
+def _match_media(rt: Runtime, data: bytes) -> MediaMatchResponse:
+    fp = fingerprint(data)
+    del data  # the bytes are not needed past this point
+    if fp.error is not None:
+        code = fp.error.code
+        status = 413 if code in _TOO_LARGE else STATUS_BY_CODE.get(code, 422)
+        raise ApiError(status, code, fp.error.message)
+    started = time.perf_counter()
+    matches = rt.matcher.match_fingerprint(fp, banks=rt.settings.match_banks)
+    rt.metrics.observe_match(time.perf_counter() - started, 1)
+    summary = fp.to_json()
+    summary.pop("path", None)
+    summary.pop("error", None)
+    return MediaMatchResponse(fingerprint=summary, matches=[_out(rt, m) for m in matches])
