@@ -84,3 +84,22 @@ def test_feedback_is_counted_on_the_entry(client: TestClient, key: str) -> None:
 def test_broken_feedback(client: TestClient, key: str, body: dict, status: int, code: str) -> None:
     rt_of(client).store.create_bank("fb")
     assert_error(client.post("/v1/feedback", json=body, headers=bearer(key)), status, code)
+
+
+def test_entries_reported_as_false_positives_are_flagged(client: TestClient, key: str) -> None:
+    store = rt_of(client).store
+    store.create_bank("flags")
+    noisy = store.add_entry("flags", [("pdq", random_pdq(500))])
+    once = store.add_entry("flags", [("pdq", random_pdq(501))])
+    for entry, reports in ((noisy, 3), (once, 1)):
+        for _ in range(reports):
+            body = {"bank": "flags", "entry": entry, "verdict": "false-positive"}
+            assert client.post("/v1/feedback", json=body, headers=bearer(key)).status_code == 202
+    flagged = client.get("/v1/banks/flags/flagged", headers=bearer(key))
+    assert flagged.status_code == 200
+    assert [(e["id"], e["false_positive_count"]) for e in flagged.json()] == [(noisy, 3)]
+    everything = client.get("/v1/banks/flags/flagged?min_reports=1", headers=bearer(key)).json()
+    assert [e["id"] for e in everything] == [noisy, once]
+    bad = client.get("/v1/banks/flags/flagged?min_reports=0", headers=bearer(key))
+    assert_error(bad, 422, "invalid-request")
+    assert_error(client.get("/v1/banks/nope/flagged", headers=bearer(key)), 404, "unknown-bank")

@@ -58,7 +58,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
-        docs_url="/docs",
+        docs_url=None,  # Swagger UI would load scripts from a CDN: no third-party resources
         redoc_url=None,
     )
     install_error_handlers(app)

@@ -134,6 +134,19 @@ def get_entry(
     return _entry_out(rt.store.get_entry(name, entry_id))
 
 
+@router.get("/{name}/flagged", response_model=list[EntryOut], responses=_ERRORS)
+def flagged_entries(
+    name: BankPath,
+    min_reports: Annotated[int, Query(ge=1, le=1_000_000)] = 3,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    rt: Runtime = Depends(runtime),
+    _partner: Partner = Depends(reviewer),
+) -> list[EntryOut]:
+    """Entries partners reported as false positives at least ``min_reports`` times."""
+    entries = rt.store.flagged_entries(name, min_false_positives=min_reports, limit=limit)
+    return [_entry_out(entry) for entry in entries]
+
+
 @router.post("/{name}/entries/{entry_id}/suspend", response_model=EntryOut, responses=_ERRORS)
 def suspend_entry(
     name: BankPath,

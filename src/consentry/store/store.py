@@ -493,6 +493,25 @@ class Store:
                     )
         return found
 
+    def flagged_entries(
+        self, bank_name: str, *, min_false_positives: int = 3, limit: int = 100
+    ) -> list[Entry]:
+        """Entries of a bank that partners reported as false positives at least
+        ``min_false_positives`` times, most reported first: for operators to review."""
+        with self._reading() as session:
+            bank = _bank_row(session, bank_name)
+            ids = session.scalars(
+                select(EntryRow.id)
+                .where(
+                    EntryRow.bank_id == bank.id,
+                    EntryRow.false_positive_count >= min_false_positives,
+                )
+                .order_by(EntryRow.false_positive_count.desc(), EntryRow.id)
+                .limit(limit)
+            ).all()
+        found = self.entries_by_ids(bank_name, ids)
+        return [found[entry_id] for entry_id in ids if entry_id in found]
+
     def set_entry_suspended(
         self, bank_name: str, entry_id: int, suspended: bool, *, actor: str = DEFAULT_ACTOR
     ) -> None:
