@@ -58,3 +58,27 @@ def test_partner_lifecycle(tmp_path: Path, db_url: str) -> None:
 def test_plain_create_prints_the_key_once(tmp_path: Path, db_url: str) -> None:
     code, out, err = run(tmp_path, db_url, "create", "plain", "--scopes", "admin", "--rate", "60")
     assert code == 0 and out.strip().startswith("cs_") and "only this once" in err
+
+
+def test_global_db_option_reaches_every_command(tmp_path: Path, db_url: str, monkeypatch) -> None:
+    """``consentry --db URL`` (or CONSENTRY_DB) puts banks and partners in the same store."""
+    monkeypatch.delenv("CONSENTRY_DB", raising=False)
+    runner = CliRunner()
+
+    def cli(*args: str) -> tuple[int, str]:
+        result = runner.invoke(app, ["--home", str(tmp_path), "--db", db_url, *args])
+        return result.exit_code, result.stdout
+
+    assert cli("bank", "create", "shared", "--radius", "20")[0] == 0
+    assert cli("partner", "create", "acme", "--scopes", "match", "--json")[0] == 0
+    code, out = cli("bank", "list", "--json")
+    assert code == 0 and "shared" in out
+    store = Store.open_url(db_url, home=tmp_path)
+    try:
+        assert store.get_bank("shared").radius == 20
+        assert [p.name for p in Partners(store).list()] == ["acme"]
+    finally:
+        store.close()
+    monkeypatch.setenv("CONSENTRY_DB", db_url)
+    via_env = runner.invoke(app, ["--home", str(tmp_path), "bank", "list", "--json"])
+    assert via_env.exit_code == 0 and "shared" in via_env.stdout

@@ -54,6 +54,7 @@ def serving(
                 str(port),
                 "--db",
                 db_url,
+                *extra,
             ],
             stdout=sink,
             stderr=sink,

@@ -91,6 +91,14 @@ def root(
         help="Where Consentry keeps its data (banks, scan reports). "
         "Default: $CONSENTRY_HOME, else a per-user data directory.",
     ),
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        metavar="URL",
+        envvar="CONSENTRY_DB",
+        help="Database URL for banks, cases and partners, e.g. "
+        "postgresql+psycopg://user@host/db. Default: SQLite in the data directory.",
+    ),
     version: bool = typer.Option(
         False,
         "--version",
@@ -99,7 +107,7 @@ def root(
         help="Print the version and exit.",
     ),
 ) -> None:
-    ctx.obj = CliState(home_option=home)
+    ctx.obj = CliState(home_option=home, db_option=db)
 
 
 app.command("hash", epilog=EXIT_CODES_HELP)(hash_cmd.hash_command)

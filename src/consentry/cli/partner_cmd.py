@@ -48,11 +48,9 @@ def partner_root(
 @contextmanager
 def _partners(ctx: typer.Context) -> Iterator[Partners]:
     from consentry.partners import Partners
-    from consentry.store import Store
 
     db = ctx.obj.get("db") if isinstance(ctx.obj, dict) else None
-    home = state(ctx).home
-    store = Store.open_url(db, home=home) if db else Store.open(home)
+    store = state(ctx).open_store(db)
     try:
         yield Partners(store)
     finally:

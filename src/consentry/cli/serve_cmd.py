@@ -43,6 +43,7 @@ def serve_command(
     from consentry.store import Store
 
     home = state(ctx).home
+    db = db or state(ctx).db_option
     level = log_level.lower()
     if level not in ("debug", "info", "warning", "error"):
         raise typer.BadParameter("expected debug, info, warning or error", param_hint="--log-level")

@@ -1,4 +1,4 @@
-"""Per-invocation state: where the data lives (``--home``), opened lazily."""
+"""Per-invocation state: where the data lives (``--home``, ``--db``), opened lazily."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 @dataclass
 class CliState:
     home_option: str | None = None
+    db_option: str | None = None  # a database URL (PostgreSQL); None: SQLite in the home
     _home: Path | None = field(default=None, repr=False)
 
     @property
@@ -25,10 +26,12 @@ class CliState:
             self._home = resolve_home(self.home_option)
         return self._home
 
-    def open_store(self) -> Store:
+    def open_store(self, db: str | None = None) -> Store:
+        """The store at ``db`` (a command's own --db), else the global --db, else SQLite."""
         from consentry.store import Store
 
-        return Store.open(self.home)
+        url = db or self.db_option
+        return Store.open_url(url, home=self.home) if url else Store.open(self.home)
 
 
 def state(ctx: typer.Context) -> CliState:

@@ -58,13 +58,12 @@ def sync_command(
 
     Example: CONSENTRY_SYNC_KEY=cs_... consentry sync --from https://registry.example --prefix hub-
     """
-    from consentry.store import Store
     from consentry.sync import sync_from
     from consentry.sync.client import source_of
 
     home = state(ctx).home
     source = source_of(url)
-    store = Store.open_url(db, home=home) if db else Store.open(home)
+    store = state(ctx).open_store(db)
     try:
         report = sync_from(
             url,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +26,9 @@ class JsonFormatter(logging.Formatter):
 def log_config(level: str = "info") -> dict[str, Any]:
     """A ``logging.config.dictConfig`` for the service and uvicorn (its access log is off:
     it would log raw paths, which can hold case ids)."""
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": sys.stderr}
+    # "ext://" names the stream instead of holding it: uvicorn pickles this config for each
+    # worker process when --workers > 1.
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
     return {
         "version": 1,
         "disable_existing_loggers": False,
