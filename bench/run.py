@@ -29,6 +29,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "conformance": ("conformance.py", [], []),
     "vpdq_agreement": ("vpdq_agreement.py", [], []),
     "index": ("index.py", [], ["--sizes", "100000,1000000"]),
+    "service": ("service.py", ["--workers", "2"], ["--entries", "100000", "--workers", "2"]),
 }
 
 VPDQ_HELP = (
