@@ -9,6 +9,7 @@ after repeated wrong secrets (``Cases``).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response
@@ -86,33 +87,40 @@ def create_case(
     return CaseReceiptOut(case_id=receipt.case_id, secret=receipt.secret)
 
 
+@dataclass(frozen=True)
+class CaseAccess:
+    """A case id and secret from a request that passed the per-address attempt limit."""
+
+    case_id: str
+    secret: str
+
+
+def case_access(
+    case_id: str, secret: SecretHeader, request: Request, rt: Runtime = Depends(runtime)
+) -> CaseAccess:
+    _limit(rt, request, "case-secret", rt.settings.case_secret_attempts_per_hour)
+    return CaseAccess(_checked_id(case_id), secret)
+
+
 @router.get("/{case_id}", response_model=CaseStatusOut, responses=_ERRORS)
 def case_status(
-    case_id: str,
-    secret: SecretHeader,
-    request: Request,
     response: Response,
+    case: CaseAccess = Depends(case_access),
     rt: Runtime = Depends(runtime),
 ) -> CaseStatusOut:
-    _limit(rt, request, "case-secret", rt.settings.case_secret_attempts_per_hour)
-    status = rt.cases.status(_checked_id(case_id), secret)
     _no_store(response)
-    return _status_out(status)
+    return _status_out(rt.cases.status(case.case_id, case.secret))
 
 
 @router.post("/{case_id}/fingerprints", response_model=CaseStatusOut, responses=_ERRORS)
 def add_to_case(
-    case_id: str,
     body: CaseFingerprints,
-    secret: SecretHeader,
-    request: Request,
     response: Response,
+    case: CaseAccess = Depends(case_access),
     rt: Runtime = Depends(runtime),
 ) -> CaseStatusOut:
-    _limit(rt, request, "case-secret", rt.settings.case_secret_attempts_per_hour)
-    status = rt.cases.add(_checked_id(case_id), secret, _fingerprints(body))
     _no_store(response)
-    return _status_out(status)
+    return _status_out(rt.cases.add(case.case_id, case.secret, _fingerprints(body)))
 
 
 @router.delete(
@@ -122,13 +130,9 @@ def add_to_case(
     summary="Withdraw the case: its fingerprints are deleted and stop matching",
 )
 def withdraw_case(
-    case_id: str,
-    secret: SecretHeader,
-    request: Request,
     response: Response,
+    case: CaseAccess = Depends(case_access),
     rt: Runtime = Depends(runtime),
 ) -> CaseStatusOut:
-    _limit(rt, request, "case-secret", rt.settings.case_secret_attempts_per_hour)
-    status = rt.cases.withdraw(_checked_id(case_id), secret)
     _no_store(response)
-    return _status_out(status)
+    return _status_out(rt.cases.withdraw(case.case_id, case.secret))
