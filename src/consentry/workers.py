@@ -135,7 +135,7 @@ def _pooled(
             if broken:
                 suspects.extend(running.values())  # type: ignore[arg-type]
                 running.clear()
-                pool.shutdown(wait=False, cancel_futures=True)
+                _discard(pool)
                 yield from _isolate(func, suspects)
                 pool = _new_pool(workers, preload)
     finally:
@@ -178,7 +178,20 @@ def _isolate(func: Callable[[T], R], suspects: deque[tuple[int, T]]) -> Iterator
             crashed = WorkerCrashed(f"{_describe(index, item)}: the worker process crashed")
             yield Outcome(index, item, None, crashed)
         finally:
-            single.shutdown(wait=False, cancel_futures=True)
+            _discard(single)
+
+
+def _discard(pool: ProcessPoolExecutor) -> None:
+    """Shut a broken pool down without waiting, killing the workers still alive.
+
+    After one worker died, Python 3.11's executor joins the others at interpreter exit,
+    and one that never got its stop message keeps the process from ever exiting.
+    """
+    workers = list((getattr(pool, "_processes", None) or {}).values())  # no public API
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        if process.is_alive():
+            process.kill()
 
 
 def _describe(index: int, item: object) -> str:
