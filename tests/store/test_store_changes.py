@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
+from store_threads import errors_from_threads
 
 from consentry.exchange import import_bank
 from consentry.store import NewEntry, Store, StoreError
@@ -130,22 +129,13 @@ def test_entries_by_ids(db_store: Store) -> None:
 def test_concurrent_writers_produce_a_gapless_ordered_log(db_url: str) -> None:
     with Store.open_url(db_url) as setup:
         setup.create_bank("busy")
-    errors: list[BaseException] = []
 
     def write(worker: int) -> None:
-        try:
-            with Store.open_url(db_url) as store:
-                for i in range(15):
-                    store.add_entry("busy", [("md5", f"{worker:08x}{i:024x}")])
-        except BaseException as error:  # asserted below
-            errors.append(error)
+        with Store.open_url(db_url) as store:
+            for i in range(15):
+                store.add_entry("busy", [("md5", f"{worker:08x}{i:024x}")])
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert errors_from_threads(write, 4) == []
     with Store.open_url(db_url) as store:
         changes = store.changes_since(0)
         assert len(changes) == 60 == store.get_bank("busy").entry_count

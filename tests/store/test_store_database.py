@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
+from store_threads import errors_from_threads
 
 from consentry.store import Store, StoreError
 from consentry.store.migrate import head_revision, upgrade_to_head
@@ -90,22 +90,13 @@ def test_a_second_store_sees_the_data(home: Path) -> None:
 def test_concurrent_writers_wait_instead_of_failing(home: Path) -> None:
     with Store.open(home) as setup:
         setup.create_bank("busy")
-    errors: list[BaseException] = []
 
     def write(worker: int) -> None:
-        try:
-            with Store.open(home) as store:
-                for i in range(25):
-                    store.add_entry("busy", [("md5", f"{worker:08x}{i:024x}")])
-        except BaseException as error:  # collected and asserted below
-            errors.append(error)
+        with Store.open(home) as store:
+            for i in range(25):
+                store.add_entry("busy", [("md5", f"{worker:08x}{i:024x}")])
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert errors_from_threads(write, 4) == []
     with Store.open(home) as store:
         assert store.get_bank("busy").entry_count == 100
 

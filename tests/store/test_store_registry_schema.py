@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
+from store_threads import errors_from_threads
 
 from consentry.store import Store
 from consentry.store.migrate import alembic_config, current_revision, head_revision
@@ -48,21 +48,11 @@ def test_reopening_is_a_no_op(db_url: str, tmp_path: Path) -> None:
 
 
 def test_two_processes_migrating_a_fresh_database_at_once(db_url: str) -> None:
-    errors: list[BaseException] = []
-
     def open_and_write(n: int) -> None:
-        try:
-            with Store.open_url(db_url) as store:
-                store.create_bank(f"bank{n}")
-        except BaseException as error:  # asserted below
-            errors.append(error)
+        with Store.open_url(db_url) as store:
+            store.create_bank(f"bank{n}")
 
-    threads = [threading.Thread(target=open_and_write, args=(n,)) for n in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert errors_from_threads(open_and_write, 3) == []
     with Store.open_url(db_url) as store:
         assert [bank.name for bank in store.list_banks()] == ["bank0", "bank1", "bank2"]
 
