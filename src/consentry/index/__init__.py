@@ -18,10 +18,12 @@ from consentry.index.errors import (
     InvalidRadius,
 )
 from consentry.index.hamming import HammingIndex
+from consentry.index.segment import Hits
 
 __all__ = [
     "HammingIndex",
     "HammingIndexError",
+    "Hits",
     "IndexCorrupt",
     "IndexUnreadable",
     "IndexVersionUnsupported",

@@ -16,6 +16,12 @@ HASH_HEX = HASH_BYTES * 2
 def hashes_from_hex(hexes: Iterable[str]) -> np.ndarray:
     """Parse 64-hex-char hashes into an (n, 32) uint8 array in ``bytes.fromhex`` order."""
     items = list(hexes)
+    if all(isinstance(text, str) and len(text) == HASH_HEX for text in items):
+        try:  # one parse for the whole batch; on failure, find the culprit row by row
+            joined = bytes.fromhex("".join(items))
+            return np.frombuffer(joined, dtype=np.uint8).reshape(len(items), HASH_BYTES).copy()
+        except ValueError:
+            pass
     out = np.empty((len(items), HASH_BYTES), dtype=np.uint8)
     for row, text in enumerate(items):
         if not isinstance(text, str) or len(text) != HASH_HEX:

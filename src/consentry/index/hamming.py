@@ -86,12 +86,27 @@ class HammingIndex:
         """Per query, (ids int64, distances int32) of every stored hash within ``radius``,
         sorted by distance then id. A hash stored twice under one id is reported twice."""
         words = words_from_bytes(queries, what="queries")
+        hits = self._hits(words, radius)
+        if not len(words):
+            return []
+        bounds = np.searchsorted(hits.query_of, np.arange(1, len(words)))
+        return list(zip(np.split(hits.ids, bounds), np.split(hits.distances, bounds), strict=True))
+
+    def search_hits(self, queries: np.ndarray, radius: int) -> Hits:
+        """The same hits as :meth:`search`, flat: hit k belongs to query ``query_of[k]``,
+        ordered by query, then distance, then id. Cheaper for large batches where most
+        queries find nothing."""
+        return self._hits(words_from_bytes(queries, what="queries"), radius)
+
+    def _hits(self, words: np.ndarray, radius: int) -> Hits:
         radius = _check_radius(radius)
-        results: list[SearchResult] = []
+        blocks: list[Hits] = []
         with self._threads():
             for start in range(0, len(words), QUERY_BLOCK):
-                results.extend(self._search_block(words[start : start + QUERY_BLOCK], radius))
-        return results
+                block = self._search_block(words[start : start + QUERY_BLOCK], radius)
+                block.query_of += start
+                blocks.append(block)
+        return _concatenated(blocks)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the alive hashes and ids to ``path`` (a versioned .npz, no pickle)."""
@@ -107,14 +122,14 @@ class HammingIndex:
         index.add(ids, hashes)
         return index
 
-    def _search_block(self, words: np.ndarray, radius: int) -> list[SearchResult]:
+    def _search_block(self, words: np.ndarray, radius: int) -> Hits:
         parallel = len(words) > 1 and self.workers != 1
         parts = [segment.search(words, radius, parallel=parallel) for segment in self._segments]
         if self._buffer_fill:
             fill = self._buffer_fill
             buffer = Segment(self._buffer_words[:fill], self._buffer_ids[:fill], None)
             parts.append(buffer.search(words, radius, parallel=parallel))
-        return _split_by_query(parts, len(words))
+        return _sorted_hits(parts)
 
     def _append_to_buffer(self, words: np.ndarray, ids: np.ndarray) -> None:
         room = BUFFER_ROWS - self._buffer_fill
@@ -203,17 +218,26 @@ def _merge(older: Segment, newer: Segment) -> Segment:
     return Segment.build(np.concatenate([words_a, words_b]), np.concatenate([ids_a, ids_b]))
 
 
-def _split_by_query(parts: list[Hits], n_queries: int) -> list[SearchResult]:
+def _sorted_hits(parts: list[Hits]) -> Hits:
     if not parts:
-        empty = (np.empty(0, np.int64), np.empty(0, np.int32))
-        return [empty] * n_queries
+        return Hits.empty()
     query_of = np.concatenate([p.query_of for p in parts])
     ids = np.concatenate([p.ids for p in parts])
     distances = np.concatenate([p.distances for p in parts])
     order = np.lexsort((ids, distances, query_of))
-    ids, distances = ids[order], distances[order]
-    bounds = np.cumsum(np.bincount(query_of, minlength=n_queries))[:-1]
-    return list(zip(np.split(ids, bounds), np.split(distances, bounds), strict=True))
+    return Hits(query_of[order], ids[order], distances[order])
+
+
+def _concatenated(blocks: list[Hits]) -> Hits:
+    if len(blocks) == 1:
+        return blocks[0]
+    if not blocks:
+        return Hits.empty()
+    return Hits(
+        np.concatenate([b.query_of for b in blocks]),
+        np.concatenate([b.ids for b in blocks]),
+        np.concatenate([b.distances for b in blocks]),
+    )
 
 
 def _as_ids(ids: object) -> np.ndarray:

@@ -27,19 +27,23 @@ name, is read in full.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any
 
 from consentry.errors import ConsentryError
+from consentry.index import hashes_from_hex
 from consentry.matching.bank_index import DIGEST_TYPES, VpdqThresholds
 from consentry.matching.live_bank import BankSettings, LiveBank, LiveEntry
 from consentry.matching.live_load import iter_bank_entries, read_bank_settings
 from consentry.matching.matcher import _best_per_entry
-from consentry.matching.queries import PdqQuery, pdq_queries, vpdq_queries
+from consentry.matching.queries import pdq_queries, vpdq_queries
 from consentry.matching.result import Hit, Match
 from consentry.matching.rwlock import ReadWriteLock
 from consentry.signals import FileFingerprint
@@ -53,7 +57,14 @@ LOAD_CHUNK = 100_000
 
 
 class InvalidQueryFingerprint(ConsentryError):
+    """Input ``position`` of a batch is not a valid fingerprint; ``detail`` says why."""
+
     code = "invalid-fingerprint"
+
+    def __init__(self, position: int, detail: str) -> None:
+        super().__init__(f"fingerprint {position}: {detail}")
+        self.position = position
+        self.detail = detail
 
 
 class LiveMatcher:
@@ -216,23 +227,26 @@ class LiveMatcher:
         bank's radius, MD5/SHA-256 exactly, vPDQ by the frame-share rule. Disabled banks and
         suspended entries never match. Raises InvalidQueryFingerprint for a bad input."""
         queries = [_parsed(position, pair) for position, pair in enumerate(fingerprints)]
-        pdq = [(position, value) for position, (kind, value) in enumerate(queries) if kind == "pdq"]
-        pdq_queries_ = [PdqQuery("original", value) for _, value in pdq]
+        pdq_positions = [position for position, (kind, _) in enumerate(queries) if kind == "pdq"]
+        pdq_hashes = hashes_from_hex([queries[position][1] for position in pdq_positions])
+        others = [(position, kind, value) for position, (kind, value) in enumerate(queries)]
+        others = [item for item in others if item[1] != "pdq"]
         results: list[list[Match]] = [[] for _ in queries]
         with self._lock.reading():
             for bank in self._selected(banks):
                 per_input: dict[int, list[Hit]] = defaultdict(list)
-                for (position, _), hits in zip(pdq, bank.search_pdq(pdq_queries_), strict=True):
-                    per_input[position] += hits
-                for position, (kind, value) in enumerate(queries):
-                    if kind in DIGEST_TYPES:
-                        per_input[position] += bank.search_digest(kind, value)
-                    elif kind == "vpdq":
-                        frames = prepare(frames_from_text(value))
-                        per_input[position] += bank.search_vpdq(frames, self.vpdq_thresholds)
+                for row, hits in bank.pdq_hits(pdq_hashes).items():
+                    per_input[pdq_positions[row]] += hits
+                for position, kind, value in others:
+                    per_input[position] += self._search_other(bank, kind, value)
                 for position, hits in per_input.items():
                     results[position] += _labelled(bank, hits)
-        return [sorted(matches, key=_match_order) for matches in results]
+        return [sorted(matches, key=_match_order) if matches else matches for matches in results]
+
+    def _search_other(self, bank: LiveBank, kind: str, value: str) -> list[Hit]:
+        if kind in DIGEST_TYPES:
+            return bank.search_digest(kind, value)
+        return bank.search_vpdq(prepare(frames_from_text(value)), self.vpdq_thresholds)
 
     def match_fingerprint(
         self, fp: FileFingerprint, *, banks: Iterable[str] | None = None
@@ -287,34 +301,39 @@ class LiveMatcher:
 
 def _loaded_bank(store: Store, settings: BankSettings) -> LiveBank:
     bank = LiveBank(settings)
-    chunk: list[LiveEntry] = []
-    for entry in iter_bank_entries(store, settings.id):
-        chunk.append(entry)
-        if len(chunk) >= LOAD_CHUNK:
-            bank.put(chunk, replace=False)
-            chunk = []
-    bank.put(chunk, replace=False)
+    bank.load(_chunks(iter_bank_entries(store, settings.id), LOAD_CHUNK))
+    _release_free_memory()
     return bank
+
+
+def _chunks(items: Iterator[LiveEntry], size: int) -> Iterator[list[LiveEntry]]:
+    while chunk := list(islice(items, size)):
+        yield chunk
+
+
+def _release_free_memory() -> None:
+    """Hand the heap pages freed after a bulk load back to the system (glibc keeps them,
+    which would count against every service worker's memory). Elsewhere: nothing."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _parsed(position: int, pair: object) -> tuple[str, str]:
     from consentry.store.validation import canonical_fingerprint
 
     if not isinstance(pair, tuple | list) or len(pair) != 2:
-        raise InvalidQueryFingerprint(f"fingerprint {position}: expected a (type, value) pair")
+        raise InvalidQueryFingerprint(position, "expected a (type, value) pair")
     try:
         return canonical_fingerprint(pair[0], pair[1])
     except ConsentryError as error:
-        raise InvalidQueryFingerprint(f"fingerprint {position}: {error.message}") from None
+        raise InvalidQueryFingerprint(position, error.message) from None
 
 
 def _labelled(bank: LiveBank, hits: list[Hit]) -> list[Match]:
     name = bank.settings.name
-    return [
-        hit.labelled(name, bank.labels[hit.entry])
-        for hit in _best_per_entry(hits)
-        if hit.entry in bank.labels
-    ]
+    best = _best_per_entry(hits)
+    labels = bank.labels.get_many(hit.entry for hit in best)
+    return [hit.labelled(name, labels[hit.entry]) for hit in best if hit.entry in labels]
 
 
 def _match_order(match: Match) -> tuple[int, str, int]:

@@ -20,6 +20,7 @@ import numpy as np
 
 from consentry.index import HammingIndex, hashes_from_hex
 from consentry.matching.bank_index import DIGEST_TYPES, VpdqThresholds
+from consentry.matching.entry_labels import EntryLabels
 from consentry.matching.queries import PdqQuery
 from consentry.matching.result import Hit
 from consentry.signals.vpdq import VpdqFrame, frames_from_text, prepare, vpdq_match
@@ -52,7 +53,7 @@ class LiveBank:
     settings: BankSettings
     pdq: HammingIndex = field(default_factory=HammingIndex)
     frames: HammingIndex = field(default_factory=HammingIndex)  # ids: entry ids
-    labels: dict[int, str | None] = field(default_factory=dict)  # the indexed entries
+    labels: EntryLabels = field(default_factory=EntryLabels)  # the indexed entries
     digests: dict[Fingerprint, list[int]] = field(default_factory=dict)
     entry_digests: dict[int, list[Fingerprint]] = field(default_factory=dict)
     videos: dict[int, list[list[VpdqFrame]]] = field(default_factory=dict)
@@ -62,7 +63,7 @@ class LiveBank:
 
     @property
     def nbytes(self) -> int:
-        return self.pdq.nbytes + self.frames.nbytes
+        return self.pdq.nbytes + self.frames.nbytes + self.labels.nbytes
 
     # -- changes ----------------------------------------------------------------------
 
@@ -71,13 +72,36 @@ class LiveBank:
         guarantees none is). Returns how many entries were indexed."""
         batch = list(entries)
         if replace:
-            self.drop([entry.id for entry in batch if entry.id in self.labels])
+            self.drop([entry.id for entry in batch])
+        pdq, frames = self._take(batch)
+        _add(self.pdq, [pdq])
+        _add(self.frames, [frames])
+        return len(batch)
+
+    def load(self, chunks: Iterable[Sequence[LiveEntry]]) -> int:
+        """Index a whole bank read in chunks (none indexed yet), building each hash index
+        once at the end rather than merging as it grows. Returns how many entries."""
+        pdq: list[_Rows] = []
+        frames: list[_Rows] = []
+        count = 0
+        for chunk in chunks:
+            chunk_pdq, chunk_frames = self._take(chunk)
+            pdq.append(chunk_pdq)
+            frames.append(chunk_frames)
+            count += len(chunk)
+        _add(self.pdq, pdq)
+        _add(self.frames, frames)
+        return count
+
+    def _take(self, batch: Sequence[LiveEntry]) -> tuple[_Rows, _Rows]:
+        """Record labels, digests and videos; return the (ids, hashes) rows to index for
+        PDQ and for vPDQ frames."""
+        self.labels.put((entry.id, entry.label) for entry in batch)
         pdq_ids: list[int] = []
         pdq_values: list[str] = []
         frame_ids: list[int] = []
         frame_values: list[str] = []
         for entry in batch:
-            self.labels[entry.id] = entry.label
             for kind, value in entry.fingerprints:
                 if kind == "pdq":
                     pdq_ids.append(entry.id)
@@ -90,15 +114,11 @@ class LiveBank:
                     self.videos.setdefault(entry.id, []).append(frames)
                     frame_ids.extend([entry.id] * len(frames))
                     frame_values.extend(frame.pdq for frame in frames)
-        if pdq_ids:
-            self.pdq.add(np.asarray(pdq_ids, dtype=np.int64), hashes_from_hex(pdq_values))
-        if frame_ids:
-            self.frames.add(np.asarray(frame_ids, dtype=np.int64), hashes_from_hex(frame_values))
-        return len(batch)
+        return _rows(pdq_ids, pdq_values), _rows(frame_ids, frame_values)
 
     def drop(self, entry_ids: Iterable[int]) -> int:
         """Remove entries (ids not indexed are ignored); returns how many were indexed."""
-        present = [entry for entry in dict.fromkeys(entry_ids) if entry in self.labels]
+        present = self.labels.drop(entry_ids)
         if not present:
             return 0
         ids = np.asarray(present, dtype=np.int64)
@@ -107,7 +127,6 @@ class LiveBank:
         if videos:
             self.frames.remove(np.asarray(videos, dtype=np.int64))
         for entry in present:
-            del self.labels[entry]
             self.videos.pop(entry, None)
             for key in self.entry_digests.pop(entry, []):
                 holders = [held for held in self.digests.get(key, []) if held != entry]
@@ -123,17 +142,26 @@ class LiveBank:
         """Per query, the hits within the bank's radius (an entry may appear more than once)."""
         if not queries:
             return []
-        if not len(self.pdq):
-            return [[] for _ in queries]
-        results = self.pdq.search(hashes_from_hex([q.pdq for q in queries]), self.settings.radius)
-        per_query = []
-        for rank, (query, (ids, distances)) in enumerate(zip(queries, results, strict=True)):
-            per_query.append(
-                [
-                    Hit(entry, distance, query.transform, "pdq", rank)
-                    for entry, distance in zip(ids.tolist(), distances.tolist(), strict=True)
-                ]
-            )
+        found = self.pdq_hits(hashes_from_hex([q.pdq for q in queries]))
+        per_query: list[list[Hit]] = [[] for _ in queries]
+        for position, hits in found.items():
+            query = queries[position]
+            per_query[position] = [
+                Hit(hit.entry, hit.distance, query.transform, "pdq", position) for hit in hits
+            ]
+        return per_query
+
+    def pdq_hits(self, hashes: np.ndarray) -> dict[int, list[Hit]]:
+        """Hits of each (n, 32) uint8 query hash within the bank's radius, keyed by query
+        row; rows that find nothing are absent (the common case in a large batch)."""
+        if not len(self.pdq) or not len(hashes):
+            return {}
+        found = self.pdq.search_hits(hashes, self.settings.radius)
+        per_query: dict[int, list[Hit]] = defaultdict(list)
+        for row, entry, distance in zip(
+            found.query_of.tolist(), found.ids.tolist(), found.distances.tolist(), strict=True
+        ):
+            per_query[row].append(Hit(entry, distance, "original", "pdq"))
         return per_query
 
     def search_digest(self, kind: str, value: str | None) -> list[Hit]:
@@ -165,3 +193,18 @@ class LiveBank:
                     hits.append(Hit(entry, median, "original", "vpdq", 0, query_pct, target_pct))
                     break
         return hits
+
+
+_Rows = tuple[np.ndarray, np.ndarray]
+
+
+def _rows(ids: list[int], values: list[str]) -> _Rows:
+    return np.asarray(ids, dtype=np.int64), hashes_from_hex(values)
+
+
+def _add(index: HammingIndex, parts: list[_Rows]) -> None:
+    parts = [part for part in parts if len(part[0])]
+    if len(parts) == 1:
+        index.add(*parts[0])
+    elif parts:
+        index.add(np.concatenate([i for i, _ in parts]), np.concatenate([h for _, h in parts]))
