@@ -49,11 +49,7 @@ CONCURRENT_SECONDS = 10.0
 BATCH_SIZE = 10_000
 BATCH_REQUESTS = 5
 WITHDRAWALS = 10
-
-
-def random_hashes(rng: np.random.Generator, count: int) -> list[str]:
-    raw = rng.integers(0, 256, size=(count, 32), dtype=np.uint8)
-    return [row.tobytes().hex() for row in raw]
+TARGET_ENTRIES = 1_000_000
 
 
 def flip(pdq: str, bits: int, rng: random.Random) -> str:
@@ -64,14 +60,19 @@ def flip(pdq: str, bits: int, rng: random.Random) -> str:
 
 
 def fill_store(store: object, count: int, seed: int) -> tuple[list[str], float]:
+    """Store ``count`` random hashes, inserted in sorted order: the store's index on
+    fingerprint values then grows at its end instead of at random pages, which keeps a
+    10M fill to minutes on SQLite. (The hashes are still uniformly random.)"""
     from consentry.store import NewEntry
 
     rng = np.random.default_rng(seed)
+    raw = rng.integers(0, 256, size=(count, 32), dtype=np.uint8)
+    raw = np.sort(raw.view("S32").ravel()).view(np.uint8).reshape(count, 32)
     sample: list[str] = []
     started = time.perf_counter()
     store.create_bank(BANK)  # type: ignore[attr-defined]
     for start in range(0, count, INSERT_CHUNK):
-        hashes = random_hashes(rng, min(INSERT_CHUNK, count - start))
+        hashes = [row.tobytes().hex() for row in raw[start : start + INSERT_CHUNK]]
         sample += hashes[:50]
         store.add_entries(BANK, [NewEntry([("pdq", h)], "bench") for h in hashes])  # type: ignore[attr-defined]
         print(f"  stored {start + len(hashes):,}", file=sys.stderr, flush=True)
@@ -510,7 +511,16 @@ def write_report(
         f"| batch of {BATCH_SIZE:,} | {direct['batch_fps']:,.0f} fingerprints/s |",
         f"| index arrays (`LiveMatcher.nbytes`) | {direct['index_mb']:,.0f} MB |",
         "",
-        *_targets(loaded, batch, delays),
+        *(
+            _targets(loaded, batch, delays)
+            if args.entries == TARGET_ENTRIES
+            else [
+                "## Targets",
+                "",
+                f"The issue's targets are stated at {TARGET_ENTRIES:,} fingerprints "
+                "(bench/results/service.md); at this size the figures are reported, not judged.",
+            ]
+        ),
         "",
         "## Notes",
         "",
@@ -518,8 +528,11 @@ def write_report(
         "  time to apply the change; the target is <= 1 s in every worker.",
         "- Per-request cost over HTTP is dominated by FastAPI/uvicorn and JSON, not the index",
         "  search (compare the in-process figures).",
-        "- Memory: the PDQ index arrays plus one Python dict entry (entry id -> label) per",
-        "  entry, which the matcher keeps so that a match needs no database round trip.",
+        "- Memory: each worker holds the PDQ index arrays plus 12 bytes per entry (entry id",
+        "  and label code, so that a match needs no database round trip); RSS counts the",
+        "  parent process and every worker.",
+        "- Batch figures: request bodies are encoded before the clock starts (the client's",
+        "  JSON encoding is not the service's cost); the client still shares the cores.",
     ]
     args.out.write_text("\n".join(lines) + "\n")
     print(RESULTS.read_text())
