@@ -30,6 +30,12 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "vpdq_agreement": ("vpdq_agreement.py", [], []),
     "index": ("index.py", [], ["--sizes", "100000,1000000"]),
     "service": ("service.py", ["--workers", "2"], ["--entries", "100000", "--workers", "2"]),
+    "service_10m": (
+        "service.py",
+        ["--entries", "10000000", "--workers", "2", "--out", str(RESULTS / "service_10m.md")],
+        ["--entries", "300000", "--workers", "2", "--out", str(RESULTS / "service_10m.md")],
+    ),
+    "classifiers": ("classifiers.py", [], ["--images", "20"]),
 }
 
 VPDQ_HELP = (

@@ -21,6 +21,7 @@ from consentry.cli import (
     hash_cmd,
     match_cmd,
     partner_cmd,
+    policy_cmd,
     scan_cmd,
     serve_cmd,
     sync_cmd,
@@ -118,6 +119,7 @@ app.command("demo")(demo_cmd.demo_command)
 app.command("serve")(serve_cmd.serve_command)
 app.add_typer(partner_cmd.partner_app, name="partner")
 app.command("sync")(sync_cmd.sync_command)
+app.add_typer(policy_cmd.policy_app, name="policy")
 
 
 def main() -> None:

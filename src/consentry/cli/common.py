@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ import typer
 
 from consentry.scan import NOT_MEDIA_CODES, FileEntry, choose_workers, expand_inputs, run_parallel
 from consentry.scan.jobs import WORKER_PRELOAD, FingerprintTask, fingerprint_of
+from consentry.signals.inspectors import InspectorOptions, build_inspectors, parse_signal_names
 
 if TYPE_CHECKING:
     from consentry.signals import FileFingerprint
@@ -21,8 +23,64 @@ ROTATIONS_HELP = (
 )
 
 
+SIGNALS_HELP = (
+    "Also run these signals on each file, comma-separated: nudity (open_nsfw score), "
+    "nudenet (region detector, opt-in extra), provenance (C2PA, IPTC/XMP source type, "
+    "generator metadata, Stable Diffusion watermark), the name of a --classifier, or all."
+)
+
+
 def workers_option() -> int | None:
     return typer.Option(None, "--workers", "-w", min=1, metavar="N", help=WORKERS_HELP)
+
+
+def signals_option() -> str | None:
+    return typer.Option(None, "--signals", "-s", metavar="NAMES", help=SIGNALS_HELP)
+
+
+def classifier_option() -> list[Path]:
+    return typer.Option(
+        [],
+        "--classifier",
+        metavar="FILE.toml",
+        help="An operator ONNX classifier's config (repeat for several); see docs/classifiers.md.",
+    )
+
+
+def trust_anchors_option() -> Path | None:
+    return typer.Option(
+        None,
+        "--trust-anchors",
+        metavar="PEM",
+        help="C2PA trust anchors (PEM bundle): manifests signed outside them are untrusted.",
+    )
+
+
+def policy_option() -> str | None:
+    return typer.Option(
+        None,
+        "--policy",
+        envvar="CONSENTRY_POLICY",
+        metavar="FILE|default",
+        help="Decide on each file with this policy (TOML; 'default' = the shipped one). "
+        "Check a policy with: consentry policy check FILE",
+    )
+
+
+def inspector_options(classifiers: Sequence[Path], trust_anchors: Path | None) -> InspectorOptions:
+    return InspectorOptions(
+        classifier_configs=tuple(str(path) for path in classifiers),
+        trust_anchors=None if trust_anchors is None else str(trust_anchors),
+    )
+
+
+def checked_signals(text: str | None, options: InspectorOptions) -> tuple[str, ...]:
+    """Parse --signals and build each inspector once here, so a bad name or config fails
+    before any file is read (workers build their own copies)."""
+    names = parse_signal_names(text)
+    if names:
+        build_inspectors(names, options)
+    return names
 
 
 def fingerprint_paths(
@@ -32,15 +90,20 @@ def fingerprint_paths(
     trim: bool = True,
     workers: int | None = None,
     skip_dirs: Sequence[Path] = (),
+    signals: tuple[str, ...] = (),
+    options: InspectorOptions | None = None,
 ) -> Iterator[tuple[FileEntry, FileFingerprint]]:
-    """Fingerprint named files and (recursively) directories, in input order.
-
-    Directories in ``skip_dirs`` (Consentry's own data directory) are not walked into.
+    """Fingerprint named files and (recursively) directories, in input order, running
+    ``signals`` too when asked. Directories in ``skip_dirs`` (Consentry's own data
+    directory) are not walked into.
     """
     entries = list(expand_inputs(paths, skip=skip_dirs))
     count = choose_workers(workers, len(entries))
-    plain = FingerprintTask(rotations=rotations, trim=trim)
-    walked = FingerprintTask(rotations=rotations, trim=trim, sniff_first=True)
+    task = FingerprintTask(
+        rotations=rotations, trim=trim, signals=signals, inspector_options=options
+    )
+    plain = task
+    walked = replace(task, sniff_first=True)
     jobs = [(entry, walked if entry.from_directory else plain) for entry in entries]
     outcomes = run_parallel(_run_task, jobs, workers=count, ordered=True, preload=WORKER_PRELOAD)
     for outcome in outcomes:

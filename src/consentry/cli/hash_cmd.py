@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from consentry.cli.common import ROTATIONS_HELP, fingerprint_paths, is_failure, workers_option
+from consentry.cli.common import (
+    ROTATIONS_HELP,
+    checked_signals,
+    classifier_option,
+    fingerprint_paths,
+    inspector_options,
+    is_failure,
+    signals_option,
+    trust_anchors_option,
+    workers_option,
+)
 from consentry.cli.exitcodes import ExitCode
 from consentry.cli.output import add_row, cell, emit_json, new_table, print_note, stdout_console
+from consentry.cli.signals_view import findings_words
 from consentry.cli.state import state
 from consentry.config import home_path
 
@@ -29,6 +41,9 @@ def hash_command(
         False, "--no-trim", help="Do not also hash the image with uniform borders removed."
     ),
     workers: int | None = workers_option(),
+    signals: str | None = signals_option(),
+    classifiers: list[Path] = classifier_option(),
+    trust_anchors: Path | None = trust_anchors_option(),
 ) -> None:
     """Fingerprint images and videos: PDQ (with quality), MD5, SHA-256, vPDQ for videos.
 
@@ -37,18 +52,23 @@ def hash_command(
     but do not count as failures.
     Nothing is stored. With --json each line is one file:
     path, kind, format, pdq, quality, low_quality, md5, sha256, width, height, variants,
-    vpdq, warnings, error ({code, message} or null).
+    vpdq, warnings, error ({code, message} or null), and findings when --signals is given
+    (each: signal, source, score, labels, ai_generated, evidence, error).
 
-    Example: consentry hash photo.jpg clip.mp4 --json
+    Example: consentry hash photo.jpg clip.mp4 --json --signals nudity,provenance
     """
     failures = 0
-    table = None if json_output else _table()
+    options = inspector_options(classifiers, trust_anchors)
+    chosen = checked_signals(signals, options)
+    table = None if json_output else _table(bool(chosen))
     walk = fingerprint_paths(
         paths,
         rotations=rotations,
         trim=not no_trim,
         workers=workers,
         skip_dirs=[home_path(state(ctx).home_option)],
+        signals=chosen,
+        options=options,
     )
     for entry, fp in walk:
         failures += is_failure(entry, fp)
@@ -64,8 +84,9 @@ def hash_command(
         raise typer.Exit(ExitCode.PARTIAL)
 
 
-def _table() -> Table:
-    table = new_table("file", "kind", "size", "pdq", "quality", "notes")
+def _table(with_signals: bool) -> Table:
+    columns = ["file", "kind", "size", "pdq", "quality", "notes"]
+    table = new_table(*columns, *(["signals"] if with_signals else []))
     table.columns[3].no_wrap = True
     return table
 
@@ -73,9 +94,13 @@ def _table() -> Table:
 def _add_rows(table: Table, fp: FileFingerprint) -> None:
     size = f"{fp.width}x{fp.height}" if fp.width and fp.height else "-"
     kind = f"{fp.kind} ({fp.format})" if fp.kind else "-"
-    add_row(table, cell(fp.path), kind, size, cell(fp.pdq), cell(fp.quality), _notes(fp))
+    signals = [] if fp.findings is None else [findings_words(fp.findings)]
+    add_row(table, cell(fp.path), kind, size, cell(fp.pdq), cell(fp.quality), _notes(fp), *signals)
+    blank = [""] * len(signals)
     for variant in fp.variants:
-        add_row(table, "", f"  {variant.transform}", "", variant.pdq, str(variant.quality), "")
+        add_row(
+            table, "", f"  {variant.transform}", "", variant.pdq, str(variant.quality), "", *blank
+        )
 
 
 def _notes(fp: FileFingerprint) -> str:

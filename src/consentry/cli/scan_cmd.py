@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from consentry.cli.common import ROTATIONS_HELP, workers_option
+from consentry.assessment import Assessor
+from consentry.cli.common import (
+    ROTATIONS_HELP,
+    checked_signals,
+    classifier_option,
+    inspector_options,
+    policy_option,
+    signals_option,
+    trust_anchors_option,
+    workers_option,
+)
 from consentry.cli.exitcodes import ExitCode
 from consentry.cli.output import (
     add_row,
@@ -21,6 +31,8 @@ from consentry.cli.output import (
 from consentry.cli.progress import RichScanProgress
 from consentry.cli.state import state
 from consentry.errors import ConsentryError
+from consentry.policy import Context
+from consentry.policy.option import policy_from_option
 from consentry.scan import (
     ScanOptions,
     ScanSummary,
@@ -31,7 +43,10 @@ from consentry.scan import (
 from consentry.scan.jobs import WORKER_PRELOAD, FingerprintJob
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from consentry.matching import Matcher
+    from consentry.policy import Decision, Policy
     from consentry.store import Store
 
 MAX_LISTED_HITS = 50
@@ -63,8 +78,17 @@ def scan_command(
     json_output: bool = typer.Option(
         False, "--json", help="Print the final summary as one JSON object."
     ),
+    signals: str | None = signals_option(),
+    classifiers: list[Path] = classifier_option(),
+    trust_anchors: Path | None = trust_anchors_option(),
+    policy: str | None = policy_option(),
 ) -> None:
     """Scan a directory tree: fingerprint every image and video and match it against banks.
+
+    With --signals, each file is also run through those signals (nudity, provenance...);
+    with --policy FILE (or --policy default) each file gets the policy's decision, and the
+    signals the policy needs run even if not listed. Findings and decisions go into the
+    report; the media never does.
 
     Results go to a report file, one line per file, written as each file is done; the report
     is the journal: run the same command again after an interruption (Ctrl-C, crash, reboot)
@@ -82,6 +106,12 @@ def scan_command(
     fmt = format_for(report, report_format) if report else format_for(Path("x"), report_format)
     report_path = report or default_report_path(st.home, directory, fmt)
     print_note(f"report: {report_path}")
+    inspect_options = inspector_options(classifiers, trust_anchors)
+    chosen_policy = policy_from_option(policy)
+    names = checked_signals(signals, inspect_options)
+    if chosen_policy is not None:
+        names = tuple(dict.fromkeys([*names, *sorted(chosen_policy.signals_needed())]))
+        checked_signals(",".join(names), inspect_options)
     with st.open_store() as store:
         matcher = _matcher(store, banks)
         options = ScanOptions(
@@ -92,7 +122,13 @@ def scan_command(
             preload=WORKER_PRELOAD,
             skip_dirs=(state(ctx).home,),
         )
-        job = FingerprintJob(matcher, rotations=rotations)
+        job = FingerprintJob(
+            matcher,
+            rotations=rotations,
+            signals=names,
+            inspector_options=inspect_options,
+            decide=_decider(store, chosen_policy),
+        )
         console = stderr_console()
         progress = RichScanProgress(console) if console.is_terminal else None
         try:
@@ -103,6 +139,20 @@ def scan_command(
     _print_summary(summary, json_output)
     if summary.failed:
         raise typer.Exit(ExitCode.PARTIAL)
+
+
+def _decider(store: Store, policy: Policy | None) -> Callable[[list, list], Decision] | None:
+    if policy is None:
+        return None
+    actions = {bank.name: bank.action for bank in store.list_banks()}
+    assessor = Assessor(policy=policy, bank_actions=lambda name: actions.get(name, "block"))
+
+    def decide(matches: list, findings: list) -> Decision:
+        decided = assessor.decide(matches, findings, Context())
+        assert decided is not None
+        return decided
+
+    return decide
 
 
 def _matcher(store: Store, banks: list[str]) -> Matcher | None:
@@ -152,6 +202,11 @@ def summary_lines(summary: ScanSummary) -> list[str]:
         f"images {summary.images}, videos {summary.videos}, not media {summary.not_media}, "
         f"failed {summary.failed}",
         f"matched files {summary.matched} ({summary.matches} matches)",
+        *(
+            [f"decisions: {', '.join(f'{a} {n}' for a, n in sorted(summary.decisions.items()))}"]
+            if summary.decisions
+            else []
+        ),
         f"errors by code: {errors or 'none'}",
         f"time {summary.seconds:.1f} s ({summary.files_per_second:.1f} files/s)",
         f"report: {summary.report}",

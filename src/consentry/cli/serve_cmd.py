@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import logging.config
 import os
+from pathlib import Path
 
 import typer
 
+from consentry.cli.common import (
+    checked_signals,
+    classifier_option,
+    inspector_options,
+    trust_anchors_option,
+)
 from consentry.cli.output import print_note
 from consentry.cli.state import state
 
@@ -31,6 +38,15 @@ def serve_command(
     log_level: str = typer.Option(
         "info", "--log-level", help="debug, info, warning or error (JSON lines on stderr)."
     ),
+    policy: str = typer.Option(
+        "default",
+        "--policy",
+        envvar="CONSENTRY_POLICY",
+        metavar="FILE|default",
+        help="The policy POST /v1/match/media?decide=true applies (TOML file).",
+    ),
+    classifiers: list[Path] = classifier_option(),
+    trust_anchors: Path | None = trust_anchors_option(),
 ) -> None:
     """Run the registry service: cases for people at risk, matching and sync for partners.
 
@@ -39,7 +55,10 @@ def serve_command(
     """
     import uvicorn
 
+    from consentry.policy.option import policy_from_option
+    from consentry.service.asgi import CLASSIFIERS_ENV, POLICY_ENV, TRUST_ANCHORS_ENV
     from consentry.service.logs import log_config
+    from consentry.signals.inspectors import operator_names as load_operator_names
     from consentry.store import Store
 
     home = state(ctx).home
@@ -47,8 +66,20 @@ def serve_command(
     level = log_level.lower()
     if level not in ("debug", "info", "warning", "error"):
         raise typer.BadParameter("expected debug, info, warning or error", param_hint="--log-level")
+    # Fail here, not in every worker: a bad policy, classifier or trust anchor file.
+    options = inspector_options(classifiers, trust_anchors)
+    policy_from_option(policy)
+    checked_signals(",".join(load_operator_names(options)), options)
+    if options.trust_anchors:
+        checked_signals("provenance", options)
     # Migrate once here, so several workers do not race to do it.
     (Store.open_url(db, home=home) if db else Store.open(home)).close()
+    os.environ[POLICY_ENV] = policy
+    os.environ[CLASSIFIERS_ENV] = os.pathsep.join(options.classifier_configs)
+    if options.trust_anchors:
+        os.environ[TRUST_ANCHORS_ENV] = options.trust_anchors
+    else:
+        os.environ.pop(TRUST_ANCHORS_ENV, None)
     os.environ["CONSENTRY_HOME"] = str(home)
     if db:
         os.environ[DB_ENV] = db

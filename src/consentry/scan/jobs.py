@@ -7,6 +7,7 @@ reading or hashing the rest of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from consentry.errors import ConsentryError
 from consentry.scan.report import Record
 from consentry.scan.walk import FileEntry
+from consentry.signals.inspectors import InspectorOptions
 from consentry.workers import Outcome
 
 if TYPE_CHECKING:
@@ -31,6 +33,8 @@ class FingerprintTask:
     rotations: bool = False
     trim: bool = True
     sniff_first: bool = False  # True for files found by walking: skip non-media quickly
+    signals: tuple[str, ...] = ()  # inspectors to run too (consentry.signals.inspectors)
+    inspector_options: InspectorOptions | None = None
 
     def __call__(self, path: str) -> FileFingerprint:
         from consentry.signals import fingerprint
@@ -39,7 +43,24 @@ class FingerprintTask:
             skipped = not_media(path)
             if skipped is not None:
                 return skipped
+        if self.signals:
+            return portable(self._inspected(path))
         return portable(fingerprint(path, rotations=self.rotations, trim=self.trim))
+
+    def _inspected(self, path: str) -> FileFingerprint:
+        """Fingerprint and inspect from one read of the file (the bytes stay in memory)."""
+        from consentry.media import read_bytes
+        from consentry.signals import FileFingerprint, fingerprint
+        from consentry.signals.inspectors import build_inspectors, run_inspectors, subject_of
+
+        try:
+            data, _ = read_bytes(path)
+        except ConsentryError as error:
+            return FileFingerprint(path=path, error=error)
+        fp = fingerprint(data, name=path, rotations=self.rotations, trim=self.trim)
+        options = self.inspector_options or InspectorOptions()
+        fp.findings = run_inspectors(build_inspectors(self.signals, options), subject_of(data))
+        return fp
 
 
 def not_media(path: str) -> FileFingerprint | None:
@@ -98,13 +119,28 @@ def scan_record(entry: FileEntry, fp: FileFingerprint, matches: list[Any]) -> Re
 
 
 class FingerprintJob:
-    """The scan job: FingerprintTask in the workers, matching against banks here."""
+    """The scan job: FingerprintTask (and any signals) in the workers; matching and the
+    policy's decision here. ``decide(matches, findings)`` returns a decision or None."""
 
     def __init__(
-        self, matcher: Matcher | None = None, *, rotations: bool = False, trim: bool = True
+        self,
+        matcher: Matcher | None = None,
+        *,
+        rotations: bool = False,
+        trim: bool = True,
+        signals: tuple[str, ...] = (),
+        inspector_options: InspectorOptions | None = None,
+        decide: Callable[[list[Any], list[Any]], Any] | None = None,
     ) -> None:
         self.matcher = matcher
-        self.task = FingerprintTask(rotations=rotations, trim=trim, sniff_first=True)
+        self.decide = decide
+        self.task = FingerprintTask(
+            rotations=rotations,
+            trim=trim,
+            sniff_first=True,
+            signals=signals,
+            inspector_options=inspector_options,
+        )
 
     @property
     def work(self) -> FingerprintTask:
@@ -112,7 +148,12 @@ class FingerprintJob:
 
     def finish(self, entry: FileEntry, outcome: Outcome[str, Any]) -> Record:
         fp = fingerprint_of(entry.path, outcome)
-        return scan_record(entry, fp, match_fingerprint(self.matcher, fp))
+        matches = match_fingerprint(self.matcher, fp)
+        record = scan_record(entry, fp, matches)
+        if self.decide is not None and (fp.kind is not None or matches):
+            decision = self.decide(matches, list(fp.findings or []))
+            record["decision"] = decision.to_json()
+        return record
 
 
 def match_fingerprint(matcher: Matcher | None, fp: FileFingerprint) -> list[Any]:

@@ -51,6 +51,8 @@ CSV_COLUMNS: tuple[str, ...] = (
     "error_message",
     "warnings",
     "scanned_at",
+    "findings",
+    "decision",
 )
 _INT_COLUMNS = ("size", "mtime_ns", "quality", "width", "height")
 
@@ -154,6 +156,9 @@ def _csv_row(record: Record) -> list[str]:
     flat["error_code"] = error.get("code")
     flat["error_message"] = error.get("message")
     flat["warnings"] = " | ".join(record.get("warnings") or [])
+    for nested in ("findings", "decision"):
+        if record.get(nested) is not None:
+            flat[nested] = json.dumps(record[nested], ensure_ascii=False)
     return [_one_line(flat.get(column)) for column in CSV_COLUMNS]
 
 
@@ -260,6 +265,11 @@ def _record_from_csv(text: str) -> Record:
     code, message = cells.pop("error_code"), cells.pop("error_message")
     cells["error"] = {"code": code, "message": message or ""} if code else None
     cells["warnings"] = cells["warnings"].split(" | ") if cells["warnings"] else []
+    for nested in ("findings", "decision"):
+        if cells[nested] is None:
+            del cells[nested]
+        else:
+            cells[nested] = json.loads(cells[nested])
     cells.pop("match_count")
     return cells
 

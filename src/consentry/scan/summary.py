@@ -29,6 +29,7 @@ class ScanSummary:
     seconds: float = 0.0
     walk: WalkStats = field(default_factory=WalkStats)
     hits: list[dict[str, Any]] = field(default_factory=list)  # matched files: path + matches
+    decisions: Counter[str] = field(default_factory=Counter)  # by action, when a policy ran
 
     def add(self, record: Record, *, resumed: bool) -> None:
         self.files += 1
@@ -44,6 +45,9 @@ class ScanSummary:
         self.matched += bool(found)
         if found:
             self.hits.append({"path": record.get("path"), "matches": found})
+        decision = record.get("decision")
+        if decision:
+            self.decisions[str(decision.get("action"))] += 1
         error = record.get("error")
         if error:
             self.errors[str(error.get("code") or "error")] += 1
@@ -83,4 +87,5 @@ class ScanSummary:
             "seconds": round(self.seconds, 3),
             "files_per_second": round(self.files_per_second, 2),
             "matched_files": list(self.hits),
+            "decisions": dict(sorted(self.decisions.items())),
         }

@@ -12,9 +12,24 @@ from fastapi import FastAPI
 
 from consentry.config import resolve_home
 from consentry.service.app import create_app
+from consentry.service.settings import ServiceSettings
 
 DB_ENV = "CONSENTRY_DB"
+POLICY_ENV = "CONSENTRY_POLICY"
+CLASSIFIERS_ENV = "CONSENTRY_CLASSIFIERS"  # os.pathsep-separated config files
+TRUST_ANCHORS_ENV = "CONSENTRY_C2PA_TRUST_ANCHORS"
 
 
 def app_from_env() -> FastAPI:
-    return create_app(os.environ.get(DB_ENV) or None, resolve_home(None))
+    return create_app(
+        os.environ.get(DB_ENV) or None, resolve_home(None), settings=settings_from_env()
+    )
+
+
+def settings_from_env() -> ServiceSettings:
+    classifiers = os.environ.get(CLASSIFIERS_ENV, "")
+    return ServiceSettings(
+        policy=os.environ.get(POLICY_ENV) or "default",
+        classifier_configs=tuple(path for path in classifiers.split(os.pathsep) if path),
+        trust_anchors=os.environ.get(TRUST_ANCHORS_ENV) or None,
+    )

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from consentry.matching.live import InvalidQueryFingerprint
 from consentry.matching.result import Match
+from consentry.partners import Partner
+from consentry.policy import Context
 from consentry.service.auth import require_scope
 from consentry.service.errors import STATUS_BY_CODE, ApiError
 from consentry.service.runtime import Runtime, runtime
@@ -20,7 +23,7 @@ from consentry.service.schemas import (
     MediaMatchResponse,
     error_responses,
 )
-from consentry.signals import fingerprint
+from consentry.signals.inspectors import UnknownSignal, parse_signal_names
 
 router = APIRouter(prefix="/v1/match", tags=["match"])
 _ERRORS = error_responses(401, 403, 413, 415, 422, 429)
@@ -86,7 +89,22 @@ def match_fingerprints(
 async def match_media(
     request: Request,
     rt: Runtime = Depends(runtime),
-    _partner: object = Depends(require_scope("match")),
+    partner: Partner = Depends(require_scope("match")),
+    signals: str | None = Query(
+        None,
+        description="Signals to run too, comma-separated: nudity, nudenet, provenance, an "
+        "operator classifier's name, or all. Their findings are returned.",
+        max_length=512,
+    ),
+    decide: bool = Query(
+        False,
+        description="Apply the service's policy (running the signals it needs) and return "
+        "and record its decision. The media is never recorded.",
+    ),
+    chat: str | None = Query(None, max_length=128, description="Where it was seen (a chat id)."),
+    reference: str | None = Query(
+        None, max_length=512, description="Your reference for it (a message link, an id)."
+    ),
 ) -> MediaMatchResponse:
     content_type = request.headers.get("content-type", "").lower()
     if content_type.startswith(("application/json", "text/", "multipart/")):
@@ -98,20 +116,53 @@ async def match_media(
     data = await request.body()
     if not data:
         raise ApiError(422, "empty-body", "the body is empty: send an image or video")
-    return await run_in_threadpool(_match_media, rt, data)
+    ask = MediaAsk(parse_signal_names(signals), decide, partner.name, chat, reference)
+    return await run_in_threadpool(_match_media, rt, data, ask)
 
 
-def _match_media(rt: Runtime, data: bytes) -> MediaMatchResponse:
-    fp = fingerprint(data)
+@dataclass(frozen=True)
+class MediaAsk:
+    signals: tuple[str, ...]
+    decide: bool
+    partner: str
+    chat: str | None
+    reference: str | None
+
+
+def _match_media(rt: Runtime, data: bytes, ask: MediaAsk) -> MediaMatchResponse:
+    context = Context(partner=ask.partner, chat=ask.chat)
+    started = time.perf_counter()
+    try:
+        result = rt.assessor.assess(data, signals=ask.signals, context=context, decide=ask.decide)
+    except UnknownSignal as error:
+        raise ApiError(422, error.code, error.message) from None
     del data  # the bytes are not needed past this point
-    if fp.error is not None:
+    fp = result.fingerprint
+    if fp.error is not None and not result.matches:
         code = fp.error.code
         status = 413 if code in _TOO_LARGE else STATUS_BY_CODE.get(code, 422)
         raise ApiError(status, code, fp.error.message)
-    started = time.perf_counter()
-    matches = rt.matcher.match_fingerprint(fp, banks=rt.settings.match_banks)
     rt.metrics.observe_match(time.perf_counter() - started, 1)
     summary = fp.to_json()
-    summary.pop("path", None)
-    summary.pop("error", None)
-    return MediaMatchResponse(fingerprint=summary, matches=[_out(rt, m) for m in matches])
+    for private in ("path", "error", "findings"):
+        summary.pop(private, None)
+    findings = [f.to_json() for f in result.findings]
+    response = MediaMatchResponse(
+        fingerprint=summary,
+        matches=[_out(rt, m) for m in result.matches],
+        findings=findings if (ask.signals or ask.decide) else None,
+    )
+    if result.decision is not None:
+        response.decision = result.decision.to_json()
+        response.decision_id = rt.decisions.record(
+            result.decision,
+            source="api",
+            matches=[m.to_json() for m in result.matches],
+            findings=findings,
+            partner=ask.partner,
+            chat=ask.chat,
+            reference=ask.reference,
+            sha256=fp.sha256,
+            pdq=fp.pdq,
+        )
+    return response

@@ -8,12 +8,16 @@ from typing import TYPE_CHECKING
 
 from fastapi import Request
 
+from consentry.assessment import Assessor
 from consentry.cases import Cases
+from consentry.decisions import Decisions
 from consentry.matching.live import LiveMatcher
 from consentry.partners import Partners
+from consentry.policy.option import policy_from_option
 from consentry.service.metrics import Metrics
 from consentry.service.ratelimit import RateLimiter
 from consentry.service.settings import ServiceSettings
+from consentry.signals.inspectors import InspectorOptions
 from consentry.store import Store
 
 if TYPE_CHECKING:
@@ -29,6 +33,8 @@ class Runtime:
     keys: KeyCache
     settings: ServiceSettings
     metrics: Metrics
+    assessor: Assessor
+    decisions: Decisions
     limiter: RateLimiter = field(default_factory=RateLimiter)
 
 
@@ -41,6 +47,12 @@ def open_runtime(
     try:
         partners = Partners(store)
         matcher = LiveMatcher(store, poll_seconds=settings.poll_seconds)
+        assessor = Assessor(
+            match=lambda fp: matcher.match_fingerprint(fp, banks=settings.match_banks),
+            policy=policy_from_option(settings.policy),
+            bank_actions=matcher.bank_action,
+            inspector_options=InspectorOptions(settings.classifier_configs, settings.trust_anchors),
+        )
         runtime = Runtime(
             store=store,
             cases=Cases(store),
@@ -49,6 +61,8 @@ def open_runtime(
             keys=KeyCache(partners, ttl=settings.key_cache_seconds),
             settings=settings,
             metrics=metrics,
+            assessor=assessor,
+            decisions=Decisions(store),
         )
         matcher.start()
     except BaseException:

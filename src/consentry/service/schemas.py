@@ -143,6 +143,15 @@ class MatchResponse(BaseModel):
 class MediaMatchResponse(BaseModel):
     fingerprint: dict[str, object]
     matches: list[MatchOut]
+    findings: list[dict[str, object]] | None = Field(
+        None, description="What each signal asked for found (with ?signals=...)."
+    )
+    decision: dict[str, object] | None = Field(
+        None,
+        description="The policy's decision with its rule and reasons (with ?decide=true); "
+        "it is recorded, never the media.",
+    )
+    decision_id: int | None = Field(None, description="The recorded decision's id.")
 
 
 # -- sync and feedback -------------------------------------------------------------------

@@ -28,3 +28,8 @@ class ServiceSettings:
     poll_seconds: float = 0.2
     # Banks whose matches partners may see (None: every enabled bank).
     match_banks: tuple[str, ...] | None = None
+    # The policy /v1/match/media decides with: a TOML file, or "default" (the shipped one).
+    policy: str = "default"
+    # Operator classifier configs (TOML) and C2PA trust anchors (PEM) for the signals.
+    classifier_configs: tuple[str, ...] = ()
+    trust_anchors: str | None = None

@@ -27,6 +27,7 @@ from consentry.media import (
     read_bytes,
 )
 from consentry.signals.base import SignalError
+from consentry.signals.findings import Finding
 from consentry.signals.pdq import is_low_quality, pdq_from_rgb
 from consentry.signals.pdq_math import PdqResult
 from consentry.signals.trim import crop, find_content_box
@@ -74,13 +75,15 @@ class FileFingerprint:
     vpdq: list[VpdqFrame] | None = None
     error: ConsentryError | None = None
     warnings: list[str] = field(default_factory=list)
+    # Classifier and provenance findings, when asked for (None: not computed).
+    findings: list[Finding] | None = None
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "path": self.path,
             "kind": self.kind,
             "format": self.format,
@@ -96,6 +99,9 @@ class FileFingerprint:
             "warnings": list(self.warnings),
             "error": None if self.error is None else self.error.to_dict(),
         }
+        if self.findings is not None:
+            out["findings"] = [finding.to_json() for finding in self.findings]
+        return out
 
 
 def _frame_json(frame: VpdqFrame) -> dict[str, Any]:

@@ -29,6 +29,7 @@ ACTIONS = (
     "entry.removed",
     "entry.suspended",
     "feedback",
+    "decision.reviewed",
 )
 MAX_ACTOR_CHARS = 128
 MAX_DETAILS_CHARS = 8192

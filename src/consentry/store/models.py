@@ -224,3 +224,41 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(32))
     subject: Mapped[str] = mapped_column(Text)
     details: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class DecisionRow(Base):
+    """What the policy decided about one piece of content, and why.
+
+    Holds fingerprints, signals (findings), matches and the decision with its explanation,
+    plus references a client gave (a chat, a message link): never the media. ``review``
+    is "pending" for decisions sent to review until a moderator sets "approved" (the
+    decision stands) or "rejected"; None for decisions that needed no review.
+    """
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        CheckConstraint("action IN ('block', 'review', 'allow')", name="action_known"),
+        CheckConstraint(
+            "review IS NULL OR review IN ('pending', 'approved', 'rejected')", name="review_known"
+        ),
+        Index("ix_decisions_review_at", "review", "at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
+    source: Mapped[str] = mapped_column(String(32))  # "api", "cli", "bot", "investigator"
+    partner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partners.id", ondelete="SET NULL"), index=True, default=None
+    )
+    chat: Mapped[str | None] = mapped_column(String(128), default=None, index=True)
+    reference: Mapped[str | None] = mapped_column(String(512), default=None)
+    sha256: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    pdq: Mapped[str | None] = mapped_column(String(64), default=None)
+    action: Mapped[str] = mapped_column(String(8))
+    rule: Mapped[str | None] = mapped_column(String(128), default=None)
+    banks: Mapped[str] = mapped_column(Text, default="")  # matched bank names, "|"-joined
+    details: Mapped[str] = mapped_column(Text, default="{}")  # JSON: matches, findings, reasons
+    review: Mapped[str | None] = mapped_column(String(16), default=None)
+    reviewed_by: Mapped[str | None] = mapped_column(String(128), default=None)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
