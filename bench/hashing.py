@@ -29,6 +29,7 @@ from consentry.signals import fingerprint, fingerprint_many
 from consentry.signals.fingerprint import DECODE_MIN_SIDE
 from consentry.signals.pdq import hamming, pdq_from_rgb
 from corpus import SIZES, build_corpus
+from machine import cpu_model
 
 REPO = Path(__file__).resolve().parent.parent
 MIN_SIDES = tuple(sorted({128, DECODE_MIN_SIDE, 512, 1024}))
@@ -116,14 +117,7 @@ def measure_parallel(paths: list[Path], workers: int) -> dict[str, float]:
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     from importlib.metadata import version
 
     from PIL import features

@@ -28,6 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import cpu_model, load_average
+
 RADIUS = 31
 SEED = 20261129
 N_QUERIES = 1000
@@ -307,19 +310,8 @@ def score(result: dict, truth: list[set[int]]) -> dict:
     return result
 
 
-def load_average() -> str:
-    return " ".join(f"{load:.1f}" for load in os.getloadavg())
-
-
 def machine() -> dict:
-    model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
+    model = cpu_model()
     versions = {}
     for package in ("numpy", "numba", "faiss-cpu", "threatexchange", "consentry"):
         try:

@@ -20,6 +20,10 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+from machine import cpu_model, load_average  # noqa: E402
+
 RESULTS = BENCH / "results"
 REFERENCE = BENCH.parent.parent / "shared" / "pdq-reference"
 
@@ -67,17 +71,10 @@ def run(name: str, quick: bool, reference: Path) -> str:
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    load = " ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} logical cores ({cpu}), "
-        f"Python {platform.python_version()}; load average when assembled: {load}"
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} logical cores "
+        f"({cpu_model()}), Python {platform.python_version()}; load average when assembled: "
+        f"{load_average()}"
     )
 
 
