@@ -28,6 +28,30 @@ def test_create_and_list(cli: Invoke) -> None:
     assert table.exit_code == 0 and "alpha" in table.stdout and "d [x]" in table.stdout
 
 
+def test_create_protected_bank(cli: Invoke) -> None:
+    created = cli("bank", "create", "my-photos", "--kind", "protected")
+    assert created.exit_code == 0, created.stderr
+    assert "kind protected" in created.stderr
+    assert _banks(cli)["my-photos"]["kind"] == "protected"
+    table = cli("bank", "list")
+    line = next(line for line in table.stdout.splitlines() if "my-photos" in line)
+    assert "protected" in line
+
+
+def test_create_help_says_what_a_protected_bank_is(cli: Invoke) -> None:
+    result = cli("bank", "create", "--help")
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.replace("│", " ").split())
+    assert "protected: public photos of people at risk, matched for fakes made from them" in text
+    assert "(derived matches)" in text
+
+
+def test_unknown_kind_lists_both_kinds(cli: Invoke) -> None:
+    result = cli("bank", "create", "b", "--kind", "protect")
+    assert result.exit_code == ExitCode.INVALID
+    assert "unknown bank kind 'protect': expected one of ncii, protected" in result.stderr
+
+
 def test_list_without_banks(cli: Invoke) -> None:
     result = cli("bank", "list")
     assert result.exit_code == 0 and "no banks yet" in result.stderr

@@ -6,10 +6,16 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import Invoke, json_lines
+from rich.console import Console
 
 from consentry.cli import ExitCode
+from consentry.cli.match_cmd import _add_rows, _table, kind_words
+from consentry.matching.result import Match
+from consentry.scan.jobs import match_json
+from consentry.signals import FileFingerprint
 
-MATCH_KEYS = {"bank", "entry", "label", "distance", "transform", "signal"}
+MATCH_KEYS = {"bank", "entry", "label", "distance", "transform", "signal", "kind", "score"}
+MATCH_KEYS |= {"region", "query_percent", "target_percent"}
 
 
 @pytest.fixture
@@ -38,6 +44,7 @@ def test_near_duplicate_found_with_distance(
     best = near["matches"][0]
     assert best["signal"] == "pdq" and 0 < best["distance"] <= 31
     assert best["label"] == "astro" and best["bank"] == "v" and best["transform"] == "original"
+    assert (best["kind"], best["score"], best["region"]) == ("copy", None, None)
 
 
 def test_unrelated_not_matched(cli: Invoke, photos: dict[str, Path], bank: str) -> None:
@@ -81,5 +88,43 @@ def test_table_output(cli: Invoke, photos: dict[str, Path], bank: str) -> None:
     result = cli("match", photos["astronaut-small"], photos["coffee"], "--bank", bank)
     assert result.exit_code == 0
     assert "MATCH" in result.stdout and "astro" in result.stdout
+    astro_line = next(line for line in result.stdout.splitlines() if "astro" in line)
+    assert "copy" in astro_line and "derived" not in astro_line
     coffee_line = next(line for line in result.stdout.splitlines() if "coffee.jpg" in line)
     assert "no" in coffee_line and "MATCH" not in coffee_line
+
+
+def _row(match: Match) -> str:
+    table = _table()
+    _add_rows(table, FileFingerprint(path="upload.jpg"), [match_json(match)])
+    console = Console(width=400, record=True)
+    console.print(table)
+    return next(line for line in console.export_text().splitlines() if "upload.jpg" in line)
+
+
+def test_table_shows_a_derived_match_in_compact_words() -> None:
+    fake = Match(
+        "my-photos", 9, "protected-public-photo", 38, "original", "regions",
+        kind="derived", score=0.62, region=(0.1, 0.05, 0.9, 0.7),
+    )  # fmt: skip
+    line = _row(fake)
+    assert "derived 0.62 (region 0.10-0.90 x 0.05-0.70)" in line
+    assert "my-photos" in line and "regions" in line and "38" in line
+    copy = Match("v", 1, "astro", 4, "original", "pdq")
+    assert "copy" in _row(copy) and "derived" not in _row(copy)
+
+
+@pytest.mark.parametrize(
+    ("match", "words"),
+    [
+        ({"kind": "copy", "score": None, "region": None}, "copy"),
+        ({}, "copy"),  # a record written before matches had a kind
+        ({"kind": "derived", "score": 0.5, "region": None}, "derived 0.50"),
+        (
+            {"kind": "derived", "score": None, "region": [0, 0, 1, 0.5]},
+            "derived (region 0.00-1.00 x 0.00-0.50)",
+        ),
+    ],
+)
+def test_kind_words(match: dict, words: str) -> None:
+    assert kind_words(match) == words

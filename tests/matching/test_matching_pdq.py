@@ -216,6 +216,9 @@ def test_matches_sorted_and_serialisable(
         "signal": "pdq",
         "query_percent": None,
         "target_percent": None,
+        "kind": "copy",
+        "score": None,
+        "region": None,
     }
 
 

@@ -17,8 +17,35 @@ def match(
     signal: str = "pdq",
     distance: int = 4,
     transform: str = "original",
+    kind: str = "copy",
+    score: float | None = None,
+    region: tuple[float, float, float, float] | None = None,
 ) -> Match:
-    return Match(bank, entry, label, distance, transform, signal)
+    return Match(
+        bank, entry, label, distance, transform, signal, kind=kind, score=score, region=region
+    )
+
+
+def derived_match(
+    bank: str = "protected",
+    entry: int = 9,
+    label: str | None = "protected-public-photo",
+    *,
+    score: float = 0.62,
+    region: tuple[float, float, float, float] | None = (0.1, 0.05, 0.9, 0.7),
+) -> Match:
+    """A match to a file made from the entry, as the "regions" fingerprint reports it."""
+    distance = 100 - round(100 * score)
+    return match(
+        bank,
+        entry,
+        label,
+        signal="regions",
+        kind="derived",
+        score=score,
+        region=region,
+        distance=distance,
+    )
 
 
 def nudity(score: float, source: str = "opennsfw") -> Finding:

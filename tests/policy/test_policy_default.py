@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from policy_helpers import match, nudity, provenance
+from policy_helpers import derived_match, match, nudity, provenance
 
 from consentry.policy import Evidence, default_policy, default_policy_text, parse_policy
 
@@ -70,7 +70,7 @@ def _evidence(label: str, derived: str, nudity_level: str, ai: str) -> Evidence:
     elif label == "other":
         matches.append(match("reports", 7, "case-17", signal="md5", distance=0))
     if derived == "yes":
-        matches.append(match("protected", 9, "protected-public-photo", signal="derived"))
+        matches.append(derived_match("protected", 9, "protected-public-photo", score=0.62))
     findings = []
     if nudity_level != "absent":
         findings.append(nudity(0.95 if nudity_level == "high" else 0.3))
@@ -139,9 +139,9 @@ def test_labels_compare_case_insensitively() -> None:
 
 
 def test_nudity_threshold_is_inclusive() -> None:
-    derived = match("protected", 9, "protected-public-photo", signal="derived")
-    at = default_policy().decide(Evidence(matches=[derived], findings=[nudity(0.8)]))
-    just_below = default_policy().decide(Evidence(matches=[derived], findings=[nudity(0.7999)]))
+    fake = derived_match("protected", 9, "protected-public-photo", score=0.62)
+    at = default_policy().decide(Evidence(matches=[fake], findings=[nudity(0.8)]))
+    just_below = default_policy().decide(Evidence(matches=[fake], findings=[nudity(0.7999)]))
     assert at.action == "block" and just_below.action == "review"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from policy_helpers import classifier, match, nudity, policy, provenance
+from policy_helpers import classifier, derived_match, match, nudity, policy, provenance
 
 from consentry.policy import Context, Evidence
 from consentry.signals.findings import Finding
@@ -64,17 +64,93 @@ def test_empty_match_condition_is_any_match() -> None:
     assert p.decide(Evidence()).rule is None
 
 
-def test_derived_is_just_another_signal_value() -> None:
+KIND_POLICY = policy(
+    """
+    [[rule]]
+    name = "derived-in-protected"
+    decision = "block"
+    when.match = { kind = "derived", bank = "protected", signal = "regions" }
+
+    [[rule]]
+    name = "derived"
+    decision = "review"
+    when.match = { kind = "derived" }
+
+    [[rule]]
+    name = "copy-not-derived"
+    decision = "allow"
+    when.match = { kind = "copy", not_kind = "derived" }
+
+    [[rule]]
+    name = "anything-but-copies"
+    decision = "allow"
+    when.match = { not_kind = "copy" }
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("m", "fired"),
+    [
+        (derived_match("protected"), ("derived-in-protected", "derived", "anything-but-copies")),
+        (derived_match("elsewhere"), ("derived", "anything-but-copies")),
+        (match("protected", signal="pdq"), ("copy-not-derived",)),
+        (match("protected", signal="sha256", distance=0), ("copy-not-derived",)),
+        # The kind decides, not the signal: a copy found by the regions fingerprint is a copy.
+        (match("protected", signal="regions", kind="copy"), ("copy-not-derived",)),
+    ],
+)
+def test_kind_filters_copies_from_derived_matches(m, fired: tuple[str, ...]) -> None:
+    assert KIND_POLICY.decide(Evidence(matches=[m])).fired == fired
+
+
+def test_kind_or_signal_can_name_the_regions_fingerprint() -> None:
+    p = policy(
+        """
+        [[rule]]
+        name = "regions"
+        decision = "review"
+        when.match = { signal = "regions" }
+        """
+    )
+    assert p.decide(Evidence(matches=[derived_match()])).rule == "regions"
+    assert p.decide(Evidence(matches=[match(signal="pdq")])).rule is None
+
+
+def test_derived_reason_names_score_and_region() -> None:
     p = policy(
         """
         [[rule]]
         name = "derived"
         decision = "review"
-        when.match = { signal = "derived" }
+        when.match = { kind = "derived" }
         """
     )
-    assert p.decide(Evidence(matches=[match(signal="derived")])).rule == "derived"
-    assert p.decide(Evidence(matches=[match(signal="pdq")])).rule is None
+    fake = derived_match("protected", 9, "protected-public-photo", score=0.62)
+    reason = p.decide(Evidence(matches=[fake])).reasons[0]
+    assert reason.detail == (
+        "a derived match to bank 'protected' entry 9 (label protected-public-photo, "
+        "score 0.62, region 0.10-0.90 x 0.05-0.70)"
+    )
+    assert reason.values == {
+        "bank": "protected",
+        "entry": 9,
+        "label": "protected-public-photo",
+        "signal": "regions",
+        "distance": 38,
+        "transform": "original",
+        "kind": "derived",
+        "score": 0.62,
+        "region": [0.1, 0.05, 0.9, 0.7],
+    }
+    assert json.loads(json.dumps(reason.to_json()))["values"] == reason.values
+
+
+def test_derived_reason_without_score_or_region_still_reads() -> None:
+    p = policy('[[rule]]\nname = "d"\ndecision = "review"\nwhen.match = { kind = "derived" }')
+    fake = match("protected", 3, None, signal="regions", kind="derived", distance=20)
+    detail = p.decide(Evidence(matches=[fake])).reasons[0].detail
+    assert detail == "a derived match to bank 'protected' entry 3 (no label, regions, distance 20)"
 
 
 # --- nudity --------------------------------------------------------------------------------
@@ -461,14 +537,14 @@ def test_explanation_and_json_carry_the_values() -> None:
         name = "fake"
         description = "nudity in a fake"
         decision = "block"
-        when.match = { signal = "derived" }
+        when.match = { kind = "derived" }
         when.nudity = { above = "$nudity" }
         when.provenance = { source = "c2pa", ai_generated = true }
         when.classifier = { name = "deepfake", label = "fake", above = 0.5 }
         """
     )
     evidence = Evidence(
-        matches=[match("protected", 42, "protected-public-photo", signal="derived", distance=3)],
+        matches=[derived_match("protected", 42, "protected-public-photo", score=0.97)],
         findings=[
             nudity(0.93),
             provenance("c2pa", True, validation_state="Valid", signer="Example CA"),
@@ -477,9 +553,11 @@ def test_explanation_and_json_carry_the_values() -> None:
     )
     decision = p.decide(evidence)
     text = decision.explain()
-    assert text.startswith("block: rule 'fake' (nudity in a fake)\n  because a match to bank")
+    assert text.startswith(
+        "block: rule 'fake' (nudity in a fake)\n  because a derived match to bank"
+    )
     assert "\n  and nudity score 0.93 (opennsfw) at or above 0.8 ($nudity)" in text
-    for expected in ("bank 'protected' entry 42", "derived, distance 3", "0.93", "0.8 ($nudity)"):
+    for expected in ("bank 'protected' entry 42", "score 0.97", "0.93", "0.8 ($nudity)"):
         assert expected in text
     assert "c2pa says it is AI-generated (manifest valid)" in text
     assert "classifier 'deepfake' label 'fake' scored 0.7 at or above 0.5" in text
@@ -488,9 +566,12 @@ def test_explanation_and_json_carry_the_values() -> None:
         "bank": "protected",
         "entry": 42,
         "label": "protected-public-photo",
-        "signal": "derived",
+        "signal": "regions",
         "distance": 3,
         "transform": "original",
+        "kind": "derived",
+        "score": 0.97,
+        "region": [0.1, 0.05, 0.9, 0.7],
     }
     assert by_kind["nudity"] == {"score": 0.93, "source": "opennsfw", "above": 0.8}
     assert by_kind["provenance"]["valid"] is True

@@ -235,9 +235,50 @@ CASES = {
     ),
     "or-list-element": (
         "version = 1\n[[rule]]\nname = 'r'\ndecision = 'block'\nwhen.match = [\n"
-        "  { label = 'a' },\n  { signal = 'drived' },\n]\n",
+        "  { label = 'a' },\n  { signal = 'regoins' },\n]\n",
         7,
-        ["unknown signal 'drived'", "did you mean 'derived'"],
+        ["unknown signal 'regoins'", "did you mean 'regions'"],
+    ),
+    "derived-is-a-kind-not-a-signal": (
+        "version = 1\n[[rule]]\nname = 'r'\ndecision = 'review'\n"
+        "when.match = { signal = 'derived' }\n",
+        5,
+        ["'derived' is a kind of match, not a signal", 'write kind = "derived"'],
+    ),
+    "not-derived-is-a-kind-not-a-signal": (
+        "version = 1\n[[rule]]\nname = 'r'\ndecision = 'allow'\n"
+        "when.match = { label = 'x', not_signal = ['pdq', 'derived'] }\n",
+        5,
+        ['write not_kind = "derived"'],
+    ),
+    "signal-typo-of-a-kind": (
+        "version = 1\n[[rule]]\nname = 'r'\ndecision = 'review'\n"
+        "when.match = { signal = 'drived' }\n",
+        5,
+        ["unknown signal 'drived'", 'did you mean kind = "derived"', "use pdq, vpdq"],
+    ),
+    "unknown-kind": (
+        "version = 1\n[[rule]]\nname = 'r'\ndecision = 'review'\n"
+        "when.match = [\n  { label = 'a' },\n  { kind = 'derivd' },\n]\n",
+        7,
+        ["unknown match kind 'derivd'", "did you mean 'derived'", "use copy, derived"],
+    ),
+    "unknown-not-kind": (
+        "version = 1\n[[rule]]\nname = 'r'\ndecision = 'review'\n"
+        "when.match = { not_kind = ['copy', 'fake'] }\n",
+        5,
+        ["unknown match kind 'fake'", "use copy, derived"],
+    ),
+    "kind-not-a-string": (
+        "version = 1\n[[rule]]\nname = 'r'\ndecision = 'review'\nwhen.match = { kind = 1 }\n",
+        5,
+        ["kind must be a string or a list of strings"],
+    ),
+    "type-for-kind": (
+        "version = 1\n[[rule]]\nname = 'r'\ndecision = 'review'\n"
+        "when.match = { type = 'derived' }\n",
+        5,
+        ["unknown key 'type'", "did you mean 'kind'"],
     ),
     "empty-or-list": (
         "version = 1\n[[rule]]\nname = 'r'\ndecision = 'block'\nwhen.match = []\n",
@@ -274,6 +315,10 @@ def test_a_valid_policy_with_every_feature_parses() -> None:
             decision = "bank"
             when.match = { bank = "b", label = ["x", "Y"], signal = "pdq", max_distance = "$bits" }
             [[rule]]
+            name = "d"
+            decision = "review"
+            when.match = [{ kind = "derived", signal = "regions" }, { not_kind = ["derived"] }]
+            [[rule]]
             name = "n"
             decision = "block"
             [rule.when]
@@ -294,8 +339,11 @@ def test_a_valid_policy_with_every_feature_parses() -> None:
             """
         )
     )
-    assert [rule.name for rule in policy.all_rules()] == ["m", "n", "s"]
+    assert [rule.name for rule in policy.all_rules()] == ["m", "d", "n", "s"]
     assert policy.rule("m").clauses[0].options[0].labels == ("x", "y")
+    derived, not_derived = policy.rule("d").clauses[0].options
+    assert (derived.kinds, derived.signals, derived.not_kinds) == (("derived",), ("regions",), ())
+    assert (not_derived.kinds, not_derived.not_kinds) == ((), ("derived",))
     assert policy.scopes[0].label == "partner 'p1' or 'p2', chat 'c', bank 'b'"
     assert policy.scopes[0].rules[0].scope == policy.scopes[0].label
     assert policy.default == "review" and policy.thresholds == {"nudity": 0.8, "bits": 12}

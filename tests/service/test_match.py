@@ -68,6 +68,9 @@ def test_results_come_in_input_order(client: TestClient, banked: dict) -> None:
         "action": "block",
         "signal": "pdq",
         "transform": "original",
+        "kind": "copy",
+        "score": None,
+        "region": None,
     }
 
 
@@ -183,3 +186,45 @@ def test_media_errors(make_client: MakeClient) -> None:
     )
     as_json = client.post("/v1/match/media", json={"a": 1}, headers=bearer(key))
     assert_error(as_json, 415, "unsupported-media-type")
+
+
+def test_a_derived_match_is_returned_with_its_kind_score_and_region(client: TestClient) -> None:
+    """What the API says about a match of kind "derived" (the fingerprint that finds them is
+    wired in separately; this checks the response shape it will be returned in)."""
+    from consentry.matching.result import Match
+    from consentry.service.routes_match import _out
+    from consentry.service.schemas import MatchOut
+
+    rt = rt_of(client)
+    rt.store.create_bank("my-photos", kind="protected")
+    applied(client)
+    fake = Match(
+        "my-photos", 9, "protected-public-photo", 38, "original", "regions",
+        kind="derived", score=0.62, region=(0.1, 0.05, 0.9, 0.7),
+    )  # fmt: skip
+    out = _out(rt, fake).model_dump()
+    assert out == {
+        "bank": "my-photos",
+        "entry": 9,
+        "distance": 38,
+        "label": "protected-public-photo",
+        "action": "block",
+        "signal": "regions",
+        "transform": "original",
+        "kind": "derived",
+        "score": 0.62,
+        "region": [0.1, 0.05, 0.9, 0.7],
+    }
+    assert MatchOut.model_validate(out).kind == "derived"
+    with pytest.raises(ValueError, match="kind"):
+        MatchOut.model_validate({**out, "kind": "fake"})
+
+
+def test_openapi_documents_the_match_kinds(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["MatchOut"]
+    fields = schema["properties"]
+    assert fields["kind"]["enum"] == ["copy", "derived"] and fields["kind"]["default"] == "copy"
+    for name in ("kind", "score", "region"):
+        assert fields[name]["description"], name
+    copy_fields = {"bank", "entry", "distance", "label", "action", "signal", "transform"}
+    assert set(schema["required"]) == copy_fields  # old clients' payloads stay valid

@@ -101,11 +101,19 @@ def test_radius_bounds_accepted(store: Store, radius: int) -> None:
     assert store.create_bank(f"r{radius}", radius=radius).radius == radius
 
 
-@pytest.mark.parametrize("kind", ["", "NCII", "protected", "csam", None])
+@pytest.mark.parametrize("kind", ["", "NCII", "Protected", "protect", "csam", None])
 def test_invalid_kind(store: Store, kind: object) -> None:
     with pytest.raises(StoreError) as info:
         store.create_bank("k", kind=kind)  # type: ignore[arg-type]
     assert info.value.code == "invalid-kind"
+    assert info.value.message.endswith("expected one of ncii, protected")
+
+
+def test_create_protected_bank(store: Store) -> None:
+    bank = store.create_bank("my-photos", kind="protected", description="posted photos")
+    assert bank.kind == "protected"
+    assert store.get_bank("my-photos") == bank
+    assert {b.name: b.kind for b in store.list_banks()} == {"my-photos": "protected"}
 
 
 def test_update_bank(store: Store) -> None:

@@ -50,7 +50,13 @@ def create(
         metavar="N",
         help="Largest PDQ distance (0-256) that counts as a match.",
     ),
-    kind: str = typer.Option("ncii", "--kind", help="Bank kind (this release: ncii)."),
+    kind: str = typer.Option(
+        "ncii",
+        "--kind",
+        help="Bank kind. ncii: intimate images reported by the people in them, matched for "
+        "copies. protected: public photos of people at risk, matched for fakes made from them "
+        "(derived matches).",
+    ),
     description: str | None = typer.Option(None, "--description", "-d", metavar="TEXT"),
 ) -> None:
     """Create an empty bank.
@@ -58,6 +64,10 @@ def create(
     The radius is the largest PDQ Hamming distance reported as a match: 31 (the default,
     PDQ's recommended threshold) finds resized, recompressed and lightly edited copies;
     lower is stricter.
+
+    A bank of kind "protected" holds public photos a person at risk has already posted: a
+    file made from one of them (a region replaced, cropped, padded...) is reported as a
+    derived match, and the default policy sends it to review, or blocks it with nudity.
 
     Example: consentry bank create ncii-main --radius 31 --description "reports from the helpline"
     """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -10,6 +11,7 @@ from consentry.cli.common import ROTATIONS_HELP, fingerprint_paths, is_failure, 
 from consentry.cli.exitcodes import ExitCode
 from consentry.cli.output import add_row, cell, emit_json, new_table, print_note, stdout_console
 from consentry.cli.state import state
+from consentry.policy.engine import region_words
 from consentry.scan.jobs import match_fingerprint, match_json
 
 if TYPE_CHECKING:
@@ -35,7 +37,9 @@ def match_command(
     A PDQ match is within the bank's radius (Hamming distance, 0 = identical pixels); the
     transform says which variant of the file matched (original, trimmed = borders removed,
     rotate90... with --rotations). MD5/SHA-256 matches are exact byte-for-byte copies.
-    vPDQ matches compare videos frame by frame.
+    vPDQ matches compare videos frame by frame. The kind column says "copy", or, for a file
+    made from a photo in a protected bank, "derived" with a score (0-1) and the region of the
+    file where the photo was found (x from-to, y from-to, as fractions of its width and height).
 
     Example: consentry match upload.jpg --bank ncii-main --rotations --json
     """
@@ -79,16 +83,30 @@ def _match_result(fp: FileFingerprint, found: list[dict[str, Any]]) -> dict[str,
 
 
 def _table() -> Table:
-    return new_table("file", "match", "bank", "entry", "label", "distance", "transform", "signal")
+    return new_table(
+        "file", "match", "bank", "entry", "label", "distance", "transform", "signal", "kind"
+    )
+
+
+def kind_words(match: Mapping[str, Any]) -> str:
+    """ "copy", or "derived 0.62 (region 0.10-0.90 x 0.05-0.70)" for a derived match."""
+    if match.get("kind", "copy") != "derived":
+        return "copy"
+    words = "derived"
+    if match.get("score") is not None:
+        words += f" {match['score']:.2f}"
+    if match.get("region") is not None:
+        words += f" (region {region_words(match['region'])})"
+    return words
 
 
 def _add_rows(table: Table, fp: FileFingerprint, found: list[dict[str, Any]]) -> None:
     if fp.error is not None and not found:
-        add_row(table, cell(fp.path), f"error: {fp.error.message} [{fp.error.code}]", *[""] * 6)
+        add_row(table, cell(fp.path), f"error: {fp.error.message} [{fp.error.code}]", *[""] * 7)
         return
     if not found:
         verdict = "no (low-quality hash, not used)" if fp.low_quality else "no"
-        add_row(table, cell(fp.path), verdict, *[""] * 6)
+        add_row(table, cell(fp.path), verdict, *[""] * 7)
         return
     for number, match in enumerate(found):
         add_row(
@@ -101,4 +119,5 @@ def _add_rows(table: Table, fp: FileFingerprint, found: list[dict[str, Any]]) ->
             str(match["distance"]),
             cell(match["transform"]),
             match["signal"],
+            kind_words(match),
         )

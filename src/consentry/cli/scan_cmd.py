@@ -20,6 +20,7 @@ from consentry.cli.common import (
     workers_option,
 )
 from consentry.cli.exitcodes import ExitCode
+from consentry.cli.match_cmd import kind_words
 from consentry.cli.output import (
     add_row,
     emit_json,
@@ -171,7 +172,15 @@ def _print_summary(summary: ScanSummary, as_json: bool) -> None:
     console = stdout_console()
     if summary.hits:
         table = new_table(
-            "file", "bank", "entry", "label", "distance", "transform", "signal", title="matches"
+            "file",
+            "bank",
+            "entry",
+            "label",
+            "distance",
+            "transform",
+            "signal",
+            "kind",
+            title="matches",
         )
         for hit in summary.hits[:MAX_LISTED_HITS]:
             for number, match in enumerate(hit["matches"]):
@@ -184,6 +193,7 @@ def _print_summary(summary: ScanSummary, as_json: bool) -> None:
                     str(match.get("distance")),
                     str(match.get("transform") or "-"),
                     str(match.get("signal")),
+                    kind_words(match),
                 )
         console.print(table)
         if len(summary.hits) > MAX_LISTED_HITS:

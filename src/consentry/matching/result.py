@@ -1,4 +1,5 @@
-"""What a match says: which entry of which bank, how close, through which hash."""
+"""What a match says: which entry of which bank, how close, through which hash, and
+whether the file is a copy of the entry or was made from it ("derived")."""
 
 from __future__ import annotations
 
@@ -6,7 +7,16 @@ from dataclasses import dataclass
 
 # When one entry is reached several ways, the report keeps the closest; among equally
 # close ones the most exact signal wins.
-SIGNAL_RANK = {"sha256": 0, "md5": 1, "pdq": 2, "vpdq": 3}
+SIGNAL_RANK = {"sha256": 0, "md5": 1, "pdq": 2, "vpdq": 3, "regions": 4}
+COPY, DERIVED = "copy", "derived"
+MATCH_KINDS = (COPY, DERIVED)
+
+Region = tuple[float, float, float, float]
+
+
+def derived_distance(score: float) -> int:
+    """A derived match's distance: 0 for a score of 1, 100 for a score of 0."""
+    return 100 - round(100 * score)
 
 
 @dataclass(frozen=True)
@@ -14,11 +24,15 @@ class Match:
     bank: str
     entry: int
     label: str | None
-    distance: int  # PDQ bits apart; 0 for md5/sha256; vPDQ: median over matched frames
+    distance: int  # PDQ bits apart; 0 for md5/sha256; vPDQ: median over matched frames;
+    # derived: 100 - round(100 * score)
     transform: str  # the query hash that matched: "original", "trimmed", "rotate90", ...
-    signal: str  # "pdq" | "md5" | "sha256" | "vpdq"
+    signal: str  # "pdq" | "md5" | "sha256" | "vpdq" | "regions"
     query_percent: float | None = None  # vPDQ only: share of the query's frames matched
     target_percent: float | None = None  # vPDQ only: share of the entry's frames matched
+    kind: str = COPY  # "copy" of the entry, or "derived": made from it (a region replaced...)
+    score: float | None = None  # derived only: 0..1, how much of the entry was found
+    region: Region | None = None  # derived only: x0, y0, x1, y1 as fractions of the query
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -30,6 +44,9 @@ class Match:
             "signal": self.signal,
             "query_percent": self.query_percent,
             "target_percent": self.target_percent,
+            "kind": self.kind,
+            "score": self.score,
+            "region": None if self.region is None else list(self.region),
         }
 
 
@@ -44,6 +61,9 @@ class Hit:
     rank: int = 0
     query_percent: float | None = None
     target_percent: float | None = None
+    kind: str = COPY
+    score: float | None = None
+    region: Region | None = None
 
     def key(self) -> tuple[int, int, int]:
         return (self.distance, SIGNAL_RANK[self.signal], self.rank)
@@ -58,4 +78,7 @@ class Hit:
             signal=self.signal,
             query_percent=self.query_percent,
             target_percent=self.target_percent,
+            kind=self.kind,
+            score=self.score,
+            region=self.region,
         )

@@ -107,8 +107,9 @@ def condition_words(condition: Condition, thresholds: Mapping[str, float]) -> st
 
 
 def _match_words(condition: MatchCondition, thresholds: Mapping[str, float]) -> str:
-    kind = f"{_either(condition.signals, quote=False)} " if condition.signals else ""
-    parts = [f"a {kind}match" if condition.signals else "a match"]
+    adjectives = [_either(values, quote=False) for values in (condition.kinds, condition.signals)]
+    named = " ".join(words for words in adjectives if words)
+    parts = [f"a {named} match" if named else "a match"]
     if condition.banks:
         parts.append(f"in bank {_either(condition.banks)}")
     if condition.labels:
@@ -121,7 +122,9 @@ def _match_words(condition: MatchCondition, thresholds: Mapping[str, float]) -> 
         parts.append(f"not labelled {_either(condition.not_labels)}")
     if condition.not_signals:
         parts.append(f"not {_either(condition.not_signals, quote=False)}")
-    if len(parts) == 1 and not condition.signals:
+    if condition.not_kinds:
+        parts.append(f"not {_either(condition.not_kinds, quote=False)}")
+    if len(parts) == 1 and not named:
         return "any match"
     return " ".join([parts[0], ", ".join(parts[1:])]).strip()
 
@@ -138,6 +141,8 @@ def _provenance_words(condition: ProvenanceCondition) -> str:
 
 
 def _either(values: tuple[str, ...], quote: bool = True) -> str:
+    if not values:
+        return ""
     shown = [f"'{v}'" if quote else v for v in values]
     if len(shown) == 1:
         return shown[0]

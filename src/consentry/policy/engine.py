@@ -14,6 +14,7 @@ from consentry.policy.model import (
     BANK,
     C2PA,
     DEFAULT_NUDITY_INSPECTOR,
+    DERIVED,
     INSPECTOR_OF_SOURCE,
     SEVERITY,
     UNKNOWN_BANK_ACTION,
@@ -141,7 +142,11 @@ def _match_fits(condition: MatchCondition, match: Match, thresholds: Mapping[str
         return False
     if condition.signals and match.signal not in condition.signals:
         return False
+    if condition.kinds and match.kind not in condition.kinds:
+        return False
     if match.bank in condition.not_banks or match.signal in condition.not_signals:
+        return False
+    if match.kind in condition.not_kinds:
         return False
     if label is not None and label in condition.not_labels:
         return False
@@ -164,7 +169,8 @@ def _match_reason(
     matches: Sequence[Match], primary: Match | None = None, bank_action: str | None = None
 ) -> Reason:
     shown = primary or min(matches, key=lambda m: m.distance)
-    detail = f"a match to bank '{shown.bank}' entry {shown.entry} ({_match_words(shown)})"
+    what = "a derived match" if shown.kind == DERIVED else "a match"
+    detail = f"{what} to bank '{shown.bank}' entry {shown.entry} ({_match_words(shown)})"
     values: dict[str, object] = {
         "bank": shown.bank,
         "entry": shown.entry,
@@ -172,7 +178,11 @@ def _match_reason(
         "signal": shown.signal,
         "distance": shown.distance,
         "transform": shown.transform,
+        "kind": shown.kind,
     }
+    if shown.kind == DERIVED:
+        values["score"] = None if shown.score is None else round(shown.score, _DIGITS)
+        values["region"] = None if shown.region is None else list(shown.region)
     if len(matches) > 1:
         values["other_matches"] = len(matches) - 1
         detail += f" and {len(matches) - 1} more"
@@ -184,7 +194,9 @@ def _match_reason(
 
 def _match_words(match: Match) -> str:
     words = [f"label {match.label}"] if match.label else ["no label"]
-    if match.signal in ("md5", "sha256"):
+    if match.kind == DERIVED:
+        words += _derived_words(match)
+    elif match.signal in ("md5", "sha256"):
         words.append(f"{match.signal}, exact")
     elif match.signal in ("pdq", "vpdq"):
         words.append(f"{match.signal}, {match.distance} bits")
@@ -193,6 +205,23 @@ def _match_words(match: Match) -> str:
     if match.transform != "original":
         words.append(match.transform)
     return ", ".join(words)
+
+
+def _derived_words(match: Match) -> list[str]:
+    """ "score 0.62", "region 0.10-0.90 x 0.05-0.70" (the query's x span, then y span)."""
+    if match.score is None:
+        words = [f"{match.signal}, distance {match.distance}"]
+    else:
+        words = [f"score {match.score:.2f}"]
+    if match.region is not None:
+        words.append(f"region {region_words(match.region)}")
+    return words
+
+
+def region_words(region: Sequence[float]) -> str:
+    """(x0, y0, x1, y1) fractions of the image -> "0.10-0.90 x 0.05-0.70"."""
+    x0, y0, x1, y1 = region
+    return f"{x0:.2f}-{x1:.2f} x {y0:.2f}-{y1:.2f}"
 
 
 # --- findings ------------------------------------------------------------------------------

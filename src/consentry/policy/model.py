@@ -23,7 +23,12 @@ ACTIONS = (BLOCK, REVIEW, ALLOW)
 DECISIONS = (*ACTIONS, BANK)
 SEVERITY = {ALLOW: 0, REVIEW: 1, BLOCK: 2}
 # Values the parser accepts (a typo would otherwise be a condition that silently never holds).
-MATCH_SIGNALS = ("pdq", "vpdq", "md5", "sha256", "derived")
+MATCH_SIGNALS = ("pdq", "vpdq", "md5", "sha256", "regions")
+# What a match says the file is: a "copy" of the entry, or "derived" (made from it, e.g. a
+# protected photo with a region replaced). Mirrors consentry.matching.result.MATCH_KINDS,
+# which is not imported here (the matching package loads numba).
+COPY, DERIVED = "copy", "derived"
+MATCH_KINDS = (COPY, DERIVED)
 NUDITY_SOURCES = ("opennsfw", "nudenet")
 PROVENANCE_SOURCES = ("c2pa", "xmp", "generator-metadata", "sd-watermark")
 C2PA = "c2pa"
@@ -56,8 +61,8 @@ Number = float | Ref
 class MatchCondition:
     """A fingerprint match passing every given filter (empty = any value).
 
-    Labels compare case-insensitively (stored casefolded); banks and signals exactly.
-    ``not_*`` exclude matches with that bank / label / signal.
+    Labels compare case-insensitively (stored casefolded); banks, signals and kinds exactly.
+    ``not_*`` exclude matches with that bank / label / signal / kind.
     """
 
     kind: ClassVar[str] = "match"
@@ -67,6 +72,8 @@ class MatchCondition:
     not_banks: tuple[str, ...] = ()
     not_labels: tuple[str, ...] = ()
     not_signals: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()  # "copy" / "derived"
+    not_kinds: tuple[str, ...] = ()
     max_distance: int | Ref | None = None
 
 

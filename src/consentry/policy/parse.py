@@ -1,10 +1,10 @@
 """TOML text -> a validated :class:`Policy`, or a :class:`PolicyError` naming the line.
 
 Everything is checked up front, so a policy that loads cannot fail or silently misbehave
-later: unknown keys (with a "did you mean"), unknown decisions, signals and sources,
-thresholds that are not numbers or are out of range where used, undefined ``$threshold``
-references, duplicate rule names, rules without conditions, conditions that can never
-hold, scopes without selectors, disabling a rule that does not exist.
+later: unknown keys (with a "did you mean"), unknown decisions, signals, match kinds and
+sources, thresholds that are not numbers or are out of range where used, undefined
+``$threshold`` references, duplicate rule names, rules without conditions, conditions that
+can never hold, scopes without selectors, disabling a rule that does not exist.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from consentry.policy.model import (
     BANK,
     C2PA,
     DECISIONS,
+    MATCH_KINDS,
     MATCH_SIGNALS,
     NUDITY_SOURCES,
     PROVENANCE_SOURCES,
@@ -58,7 +59,8 @@ TOP_KEYS = ("version", "default", "name", "description", "thresholds", "rule", "
 RULE_KEYS = ("name", "description", "decision", "when")
 SCOPE_KEYS = ("name", "description", "partner", "chat", "bank", "thresholds", "disable")
 SCOPE_KEYS += ("default", "rule")
-MATCH_KEYS = ("bank", "label", "signal", "not_bank", "not_label", "not_signal", "max_distance")
+MATCH_KEYS = ("bank", "label", "signal", "kind", "not_bank", "not_label", "not_signal")
+MATCH_KEYS += ("not_kind", "max_distance")  # max_distance last: the others are names
 NUDITY_KEYS = ("source", "above", "below")
 PROVENANCE_KEYS = ("source", "ai_generated", "valid")
 CLASSIFIER_KEYS = ("name", "label", "above", "below")
@@ -79,6 +81,7 @@ ALIASES = {
     "ai": "ai_generated",
     "model": "name",
     "class": "label",
+    "type": "kind",
 }
 CLASSIFIER_ALIASES = {**ALIASES, "source": "name"}
 
@@ -368,10 +371,13 @@ class _Parser:
         names = {key: self.names(table, key, path, f"rule '{rule}'") for key in MATCH_KEYS[:-1]}
         for key in ("signal", "not_signal"):
             for signal in names[key]:
-                if signal not in MATCH_SIGNALS:
-                    hint = suggestion(signal, MATCH_SIGNALS)
-                    listed = ", ".join(MATCH_SIGNALS)
-                    self.fail((*path, key), f"unknown signal '{signal}'{hint}; use {listed}")
+                self.check_signal(signal, (*path, key), key)
+        for key in ("kind", "not_kind"):
+            for kind in names[key]:
+                if kind not in MATCH_KINDS:
+                    hint = suggestion(kind, MATCH_KINDS)
+                    listed = ", ".join(MATCH_KINDS)
+                    self.fail((*path, key), f"unknown match kind '{kind}'{hint}; use {listed}")
         distance = None
         if "max_distance" in table:
             distance = self.number(table["max_distance"], (*path, "max_distance"), rule, True)
@@ -382,8 +388,25 @@ class _Parser:
             not_banks=names["not_bank"],
             not_labels=tuple(label.casefold() for label in names["not_label"]),
             not_signals=names["not_signal"],
+            kinds=names["kind"],
+            not_kinds=names["not_kind"],
             max_distance=distance,  # type: ignore[arg-type]
         )
+
+    def check_signal(self, signal: str, path: KeyPath, key: str) -> None:
+        if signal in MATCH_SIGNALS:
+            return
+        as_kind = key.replace("signal", "kind")  # not_signal -> not_kind
+        if signal in MATCH_KINDS:  # "derived" was a signal value before it became a kind
+            self.fail(
+                path, f"'{signal}' is a kind of match, not a signal: write {as_kind} = \"{signal}\""
+            )
+        hint = suggestion(signal, MATCH_SIGNALS)
+        close_kind = difflib.get_close_matches(signal, MATCH_KINDS, n=1, cutoff=0.6)
+        if not hint and close_kind:
+            hint = f' (did you mean {as_kind} = "{close_kind[0]}"?)'
+        listed = ", ".join(MATCH_SIGNALS)
+        self.fail(path, f"unknown signal '{signal}'{hint}; use {listed}")
 
     def nudity(self, table: dict[str, Any], path: KeyPath, rule: str) -> Condition:
         self.check_keys(table, NUDITY_KEYS, path, f"the nudity condition of rule '{rule}'")

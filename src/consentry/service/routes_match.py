@@ -40,6 +40,9 @@ def _out(rt: Runtime, match: Match) -> MatchOut:
         action=rt.matcher.bank_action(match.bank),
         signal=match.signal,
         transform=match.transform,
+        kind=match.kind,
+        score=match.score,
+        region=None if match.region is None else list(match.region),
     )
 
 

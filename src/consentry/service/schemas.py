@@ -125,11 +125,33 @@ class MatchRequest(Strict):
 class MatchOut(BaseModel):
     bank: str
     entry: int
-    distance: int
+    distance: int = Field(
+        description="How far apart: PDQ bits (0 for md5/sha256; vPDQ: median over matched "
+        "frames); for a derived match, 100 - 100 * score."
+    )
     label: str | None
     action: str
-    signal: str
+    signal: str = Field(
+        description="The fingerprint that matched: pdq, vpdq, md5, sha256, regions."
+    )
     transform: str
+    kind: Literal["copy", "derived"] = Field(
+        "copy",
+        description="copy: the file is the entry (perhaps resized, recompressed, lightly "
+        "edited). derived: the file was made from the entry, a protected photo (part of it "
+        "replaced, cropped, padded, rotated...).",
+    )
+    score: float | None = Field(
+        None,
+        description="Derived matches only: how much of the protected photo was found, 0-1.",
+    )
+    region: list[float] | None = Field(
+        None,
+        min_length=4,
+        max_length=4,
+        description="Derived matches only: where in the file the protected photo was found, "
+        "as [x0, y0, x1, y1] fractions of its width and height (0-1).",
+    )
 
 
 class MatchResult(BaseModel):

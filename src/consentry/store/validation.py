@@ -17,7 +17,9 @@ from consentry.store.errors import (
 from consentry.store.models import MAX_LABEL_CHARS
 from consentry.store.records import Fingerprint, NewEntry
 
-BANK_KINDS = ("ncii",)  # "protected" (never-match lists) comes with a later issue
+# ncii: intimate images reported by the people in them, matched for copies.
+# protected: public photos of people at risk, matched for fakes made from them.
+BANK_KINDS = ("ncii", "protected")
 MAX_RADIUS = 256
 BANK_ACTIONS = ("block", "review", "allow")
 VERDICTS = ("correct", "false-positive")
