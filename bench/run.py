@@ -40,6 +40,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
         ["--entries", "300000", "--workers", "2", "--out", str(RESULTS / "service_10m.md")],
     ),
     "classifiers": ("classifiers.py", [], ["--images", "20"]),
+    "protected": ("protected.py", [], ["--distractors", "2000"]),
 }
 
 VPDQ_HELP = (

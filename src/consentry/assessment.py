@@ -60,11 +60,14 @@ class Assessor:
         policy: Policy | None = None,
         bank_actions: Callable[[str], str] | None = None,
         inspector_options: InspectorOptions = InspectorOptions(),
+        needs_regions: Callable[[], bool] | None = None,
     ) -> None:
         self.match = match
         self.policy = policy
         self.bank_actions = bank_actions or (lambda _bank: "block")
         self.inspector_options = inspector_options
+        # Whether the banks hold protected photos: queries then need their regions.
+        self.needs_regions = needs_regions or (lambda: False)
 
     def inspectors_for(
         self, signals: Iterable[str], context: Context, *, decide: bool = True
@@ -87,7 +90,7 @@ class Assessor:
         whatever could still be decided (a digest match, say) is decided. ``decide=False``:
         no decision, and only the signals asked for run."""
         inspectors = self.inspectors_for(signals, context, decide=decide)
-        fp = fingerprint(data)
+        fp = fingerprint(data, regions="query" if self.needs_regions() else None)
         matches = self._matches(fp)
         findings = run_inspectors(inspectors, subject_of(data)) if inspectors else []
         decision = self.decide(matches, findings, context) if decide else None

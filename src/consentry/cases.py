@@ -29,7 +29,7 @@ from consentry.store.models import BankRow, CaseRow, EntryRow, FingerprintRow
 from consentry.store.store import delete_entries, insert_entries
 from consentry.store.validation import canonical_fingerprint
 
-CASE_FINGERPRINT_TYPES = ("pdq", "md5", "sha256", "vpdq")
+CASE_FINGERPRINT_TYPES = ("pdq", "md5", "sha256", "vpdq", "regions")
 CASE_LABELS = ("intimate", "fake-of-me", "protected-public-photo", "other")
 CASE_BANK_RADIUS = 31
 PUBLIC_ID_PREFIX = "c_"

@@ -89,7 +89,7 @@ def test_add_deduplicates_and_logs(cases: Cases, receipt: CaseReceipt) -> None:
     assert [c.op for c in cases.store.changes_since(before)] == ["add", "add"]
     actions = [e.action for e in cases.store.iter_audit()]
     assert actions[-1] == "case.extended"
-    assert set(CASE_FINGERPRINT_TYPES) == {"pdq", "md5", "sha256", "vpdq"}
+    assert set(CASE_FINGERPRINT_TYPES) == {"pdq", "md5", "sha256", "vpdq", "regions"}
 
 
 def test_cap_on_fingerprints(cases: Cases, receipt: CaseReceipt) -> None:

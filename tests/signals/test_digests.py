@@ -10,7 +10,7 @@ from consentry.signals import MD5, SHA256, SIGNAL_TYPES, Content, InvalidFingerp
 
 
 def test_registry_names() -> None:
-    assert set(SIGNAL_TYPES) == {"pdq", "md5", "sha256", "vpdq"}
+    assert set(SIGNAL_TYPES) == {"pdq", "md5", "sha256", "vpdq", "regions"}
     for name, signal in SIGNAL_TYPES.items():
         assert signal.name == name
         assert signal.version >= 1

@@ -232,3 +232,23 @@ def test_bad_state_files(
     with pytest.raises(SyncError) as caught:
         run(remote_client, store, state)
     assert caught.value.code == code
+
+
+def test_protected_photos_are_mirrored_into_a_protected_bank(
+    remote: Store, remote_client: TestClient, store: Store, tmp_path: Path
+) -> None:
+    from skimage import data
+
+    from consentry.signals.regions import region_fingerprint
+
+    regions = region_fingerprint(data.astronaut()).to_text()
+    remote.create_bank("public-photos", kind="protected")
+    remote.add_entry(
+        "public-photos", [("pdq", PDQ_A), ("regions", regions)], label="protected-public-photo"
+    )
+    report = run(remote_client, store, tmp_path / "state.json")
+    assert report.added == 1
+    assert store.get_bank("public-photos").kind == "protected"
+    assert local_view(store)["public-photos"] == [
+        ("protected-public-photo", [("pdq", PDQ_A), ("regions", regions)])
+    ]

@@ -130,6 +130,9 @@ def add(
 
     Each entry holds the file's PDQ hash (and the hash with uniform borders removed, and with
     --rotations the 8 rotations/flips), MD5, SHA-256 and, for videos and animations, vPDQ.
+    In a bank of kind protected, each photo's region fingerprint is stored too, so that a
+    fake made from it (a part replaced, cropped, padded, slightly rotated) is found as a
+    "derived" match.
     Low-quality PDQ hashes (quality <= 49: too little detail) are left out with a warning.
     Directories are walked recursively.
 
@@ -137,15 +140,22 @@ def add(
     """
     failures = 0
     with state(ctx).open_store() as store:
-        store.get_bank(name)  # unknown bank: fail before fingerprinting anything
+        bank = store.get_bank(name)  # unknown bank: fail before fingerprinting anything
+        protected = bank.kind == "protected"
         walk = fingerprint_paths(
-            paths, rotations=rotations, workers=workers, skip_dirs=[state(ctx).home]
+            paths,
+            rotations=rotations,
+            workers=workers,
+            skip_dirs=[state(ctx).home],
+            regions="photo" if protected else None,
         )
         for entry, fp in walk:
             if fp.error is not None:
                 failures += is_failure(entry, fp)
                 _report_added(fp, None, 0, json_output)
                 continue
+            if protected and fp.regions is None and fp.regions_error:
+                fp.warnings.append(f"not protected against fakes: {fp.regions_error}")
             pairs = entry_fingerprints(fp, rotations=rotations)
             entry_id = store.add_entry(name, pairs, label=label, note=note) if pairs else None
             failures += entry_id is None

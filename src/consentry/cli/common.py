@@ -92,6 +92,7 @@ def fingerprint_paths(
     skip_dirs: Sequence[Path] = (),
     signals: tuple[str, ...] = (),
     options: InspectorOptions | None = None,
+    regions: str | None = None,
 ) -> Iterator[tuple[FileEntry, FileFingerprint]]:
     """Fingerprint named files and (recursively) directories, in input order, running
     ``signals`` too when asked. Directories in ``skip_dirs`` (Consentry's own data
@@ -100,7 +101,11 @@ def fingerprint_paths(
     entries = list(expand_inputs(paths, skip=skip_dirs))
     count = choose_workers(workers, len(entries))
     task = FingerprintTask(
-        rotations=rotations, trim=trim, signals=signals, inspector_options=options
+        rotations=rotations,
+        trim=trim,
+        signals=signals,
+        inspector_options=options,
+        regions=regions,
     )
     plain = task
     walked = replace(task, sniff_first=True)

@@ -41,6 +41,12 @@ def hash_command(
         False, "--no-trim", help="Do not also hash the image with uniform borders removed."
     ),
     workers: int | None = workers_option(),
+    regions: bool = typer.Option(
+        False,
+        "--regions",
+        help="Also compute the protected-photo fingerprint (JSON key regions): register it "
+        "as type regions, label protected-public-photo, to have fakes made from the photo found.",
+    ),
     signals: str | None = signals_option(),
     classifiers: list[Path] = classifier_option(),
     trust_anchors: Path | None = trust_anchors_option(),
@@ -69,6 +75,7 @@ def hash_command(
         skip_dirs=[home_path(state(ctx).home_option)],
         signals=chosen,
         options=options,
+        regions="photo" if regions else None,
     )
     for entry, fp in walk:
         failures += is_failure(entry, fp)

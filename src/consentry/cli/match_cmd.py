@@ -50,7 +50,11 @@ def match_command(
     with state(ctx).open_store() as store:
         matcher = Matcher(store, list(dict.fromkeys(banks)))
         walk = fingerprint_paths(
-            paths, rotations=rotations, workers=workers, skip_dirs=[state(ctx).home]
+            paths,
+            rotations=rotations,
+            workers=workers,
+            skip_dirs=[state(ctx).home],
+            regions="query" if matcher.has_regions else None,
         )
         for entry, fp in walk:
             failures += is_failure(entry, fp)

@@ -142,6 +142,7 @@ def explain(
             policy=chosen,
             bank_actions=lambda name: actions.get(name, "block"),
             inspector_options=options,
+            needs_regions=lambda: matcher.has_regions,
         )
         result = assessor.assess(data, signals=names, context=Context(partner=partner, chat=chat))
     del data

@@ -10,9 +10,12 @@ from pathlib import Path
 import numpy as np
 
 from consentry.index import HammingIndex, hashes_from_hex
+from consentry.index.regions import RegionIndex
 from consentry.matching.cache import PdqIndexCache
+from consentry.matching.derived import REGIONS, derived_hits, region_index
 from consentry.matching.queries import PdqQuery
 from consentry.matching.result import Hit
+from consentry.signals.regions import RegionFingerprint
 from consentry.signals.vpdq import VpdqFrame, frames_from_text, prepare, vpdq_match
 from consentry.store import Bank, Store
 
@@ -40,13 +43,14 @@ class BankIndex:
     digests: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     videos: list[Video] = field(default_factory=list)
     frames: HammingIndex = field(default_factory=HammingIndex)  # ids: positions in `videos`
+    regions: RegionIndex | None = None  # protected photos' region fingerprints
 
     @classmethod
     def build(cls, store: Store, bank: Bank, cache_dir: Path | None) -> BankIndex:
         """``bank`` must have been read before the fingerprints (its generation keys the cache)."""
         cache = PdqIndexCache(cache_dir) if cache_dir is not None else None
         pdq = cache.load(bank) if cache is not None else None
-        wanted = (*DIGEST_TYPES, "vpdq") if pdq is not None else None
+        wanted = (*DIGEST_TYPES, "vpdq", REGIONS) if pdq is not None else None
         rows = list(store.iter_fingerprints(bank.name, types=wanted))
         if pdq is None:
             pdq = _pdq_index([(entry, value) for entry, kind, value in rows if kind == "pdq"])
@@ -59,7 +63,12 @@ class BankIndex:
             elif kind == "vpdq":
                 index.videos.append(Video(entry, prepare(frames_from_text(value))))
         index.frames = _frame_index(index.videos)
+        regions = [(entry, value) for entry, kind, value in rows if kind == REGIONS]
+        index.regions = region_index(regions) if regions else None
         return index
+
+    def search_regions(self, query: RegionFingerprint | None) -> list[Hit]:
+        return derived_hits(self.regions, query)
 
     def search_pdq(self, queries: list[PdqQuery]) -> list[Hit]:
         if not queries or not len(self.pdq):

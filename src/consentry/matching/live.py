@@ -40,6 +40,7 @@ from typing import Any
 from consentry.errors import ConsentryError
 from consentry.index import hashes_from_hex
 from consentry.matching.bank_index import DIGEST_TYPES, VpdqThresholds
+from consentry.matching.derived import REGIONS, query_fingerprint
 from consentry.matching.live_bank import BankSettings, LiveBank, LiveEntry
 from consentry.matching.live_load import iter_bank_entries, read_bank_settings
 from consentry.matching.matcher import _best_per_entry
@@ -246,6 +247,8 @@ class LiveMatcher:
     def _search_other(self, bank: LiveBank, kind: str, value: str) -> list[Hit]:
         if kind in DIGEST_TYPES:
             return bank.search_digest(kind, value)
+        if kind == REGIONS:
+            return bank.search_regions(query_fingerprint(value))
         return bank.search_vpdq(prepare(frames_from_text(value)), self.vpdq_thresholds)
 
     def match_fingerprint(
@@ -254,6 +257,7 @@ class LiveMatcher:
         """A file's fingerprint (main hash, variants, digests, vPDQ frames): as ``Matcher``."""
         pdq = pdq_queries(fp, use_low_quality=self.use_low_quality)
         frames = vpdq_queries(fp)
+        regions = query_fingerprint(fp.regions)
         matches: list[Match] = []
         with self._lock.reading():
             for bank in self._selected(banks):
@@ -262,6 +266,7 @@ class LiveMatcher:
                 for query_hits in bank.search_pdq(pdq):
                     hits += query_hits
                 hits += bank.search_vpdq(frames, self.vpdq_thresholds)
+                hits += bank.search_regions(regions)
                 matches += _labelled(bank, hits)
         return sorted(matches, key=_match_order)
 
@@ -286,6 +291,12 @@ class LiveMatcher:
         """The bank's action hint ("block", "review", "allow"), "block" if unknown."""
         bank = self._banks.get(name)
         return bank.settings.action if bank is not None else "block"
+
+    @property
+    def has_regions(self) -> bool:
+        """True when some bank holds protected photos (queries then need regions)."""
+        with self._lock.reading():
+            return any(bank.has_regions for bank in self._banks.values())
 
     @property
     def size(self) -> int:

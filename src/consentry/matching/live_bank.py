@@ -19,10 +19,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from consentry.index import HammingIndex, hashes_from_hex
+from consentry.index.regions import RegionIndex
 from consentry.matching.bank_index import DIGEST_TYPES, VpdqThresholds
+from consentry.matching.derived import REGIONS, derived_hits, parsed_rows
 from consentry.matching.entry_labels import EntryLabels
 from consentry.matching.queries import PdqQuery
 from consentry.matching.result import Hit
+from consentry.signals.regions import RegionFingerprint
 from consentry.signals.vpdq import VpdqFrame, frames_from_text, prepare, vpdq_match
 
 Fingerprint = tuple[str, str]
@@ -57,6 +60,7 @@ class LiveBank:
     digests: dict[Fingerprint, list[int]] = field(default_factory=dict)
     entry_digests: dict[int, list[Fingerprint]] = field(default_factory=dict)
     videos: dict[int, list[list[VpdqFrame]]] = field(default_factory=dict)
+    regions: RegionIndex = field(default_factory=RegionIndex)  # protected photos
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -77,6 +81,10 @@ class LiveBank:
         _add(self.pdq, [pdq])
         _add(self.frames, [frames])
         return len(batch)
+
+    @property
+    def has_regions(self) -> bool:
+        return len(self.regions) > 0
 
     def load(self, chunks: Iterable[Sequence[LiveEntry]]) -> int:
         """Index a whole bank read in chunks (none indexed yet), building each hash index
@@ -101,6 +109,7 @@ class LiveBank:
         pdq_values: list[str] = []
         frame_ids: list[int] = []
         frame_values: list[str] = []
+        regions: list[tuple[int, str]] = []
         for entry in batch:
             for kind, value in entry.fingerprints:
                 if kind == "pdq":
@@ -114,7 +123,16 @@ class LiveBank:
                     self.videos.setdefault(entry.id, []).append(frames)
                     frame_ids.extend([entry.id] * len(frames))
                     frame_values.extend(frame.pdq for frame in frames)
+                elif kind == REGIONS:
+                    regions.append((entry.id, value))
+        if regions:
+            self._add_regions(regions)
         return _rows(pdq_ids, pdq_values), _rows(frame_ids, frame_values)
+
+    def _add_regions(self, rows: list[tuple[int, str]]) -> None:
+        ids, fingerprints = parsed_rows(rows)
+        if ids:
+            self.regions.add(ids, fingerprints)
 
     def drop(self, entry_ids: Iterable[int]) -> int:
         """Remove entries (ids not indexed are ignored); returns how many were indexed."""
@@ -123,6 +141,8 @@ class LiveBank:
             return 0
         ids = np.asarray(present, dtype=np.int64)
         self.pdq.remove(ids)
+        if self.has_regions:
+            self.regions.remove(present)
         videos = [entry for entry in present if entry in self.videos]
         if videos:
             self.frames.remove(np.asarray(videos, dtype=np.int64))
@@ -163,6 +183,9 @@ class LiveBank:
         ):
             per_query[row].append(Hit(entry, distance, "original", "pdq"))
         return per_query
+
+    def search_regions(self, query: RegionFingerprint | None) -> list[Hit]:
+        return derived_hits(self.regions, query)
 
     def search_digest(self, kind: str, value: str | None) -> list[Hit]:
         if not value:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from consentry.matching.bank_index import BankIndex, VpdqThresholds
 from consentry.matching.cache import PdqIndexCache
+from consentry.matching.derived import query_fingerprint
 from consentry.matching.queries import pdq_queries, vpdq_queries
 from consentry.matching.result import Hit, Match
 from consentry.signals import FileFingerprint
@@ -65,15 +66,23 @@ class Matcher:
                 rebuilt.append(name)
         return rebuilt
 
+    @property
+    def has_regions(self) -> bool:
+        """True when some bank holds protected photos: queries then need their regions
+        fingerprint (``fingerprint(..., regions="query")``) to find fakes made from them."""
+        return any(index.regions is not None for index in self.indexes.values())
+
     def match(self, fp: FileFingerprint) -> list[Match]:
         """Every entry within its bank's radius, once, closest first (see :class:`Match`)."""
         pdq = pdq_queries(fp, use_low_quality=self.use_low_quality)
         frames = vpdq_queries(fp)
+        regions = query_fingerprint(fp.regions)
         matches: list[Match] = []
         for name, index in self.indexes.items():
             hits = index.search_digests(fp.md5, fp.sha256)
             hits += index.search_pdq(pdq)
             hits += index.search_vpdq(frames, self.vpdq_thresholds)
+            hits += index.search_regions(regions)
             matches += self._labelled(name, _best_per_entry(hits))
         return sorted(matches, key=lambda m: (m.distance, m.bank, m.entry))
 

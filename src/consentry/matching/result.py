@@ -65,8 +65,9 @@ class Hit:
     score: float | None = None
     region: Region | None = None
 
-    def key(self) -> tuple[int, int, int]:
-        return (self.distance, SIGNAL_RANK[self.signal], self.rank)
+    def key(self) -> tuple[int, int, int, int]:
+        # A copy of an entry beats a derived match to it (their distances are not comparable).
+        return (self.kind != COPY, self.distance, SIGNAL_RANK[self.signal], self.rank)
 
     def labelled(self, bank: str, label: str | None) -> Match:
         return Match(

@@ -35,6 +35,7 @@ class FingerprintTask:
     sniff_first: bool = False  # True for files found by walking: skip non-media quickly
     signals: tuple[str, ...] = ()  # inspectors to run too (consentry.signals.inspectors)
     inspector_options: InspectorOptions | None = None
+    regions: str | None = None  # "photo" / "query": the protected-photo fingerprint too
 
     def __call__(self, path: str) -> FileFingerprint:
         from consentry.signals import fingerprint
@@ -45,7 +46,8 @@ class FingerprintTask:
                 return skipped
         if self.signals:
             return portable(self._inspected(path))
-        return portable(fingerprint(path, rotations=self.rotations, trim=self.trim))
+        options = {"rotations": self.rotations, "trim": self.trim, "regions": self.regions}
+        return portable(fingerprint(path, **options))
 
     def _inspected(self, path: str) -> FileFingerprint:
         """Fingerprint and inspect from one read of the file (the bytes stay in memory)."""
@@ -57,7 +59,9 @@ class FingerprintTask:
             data, _ = read_bytes(path)
         except ConsentryError as error:
             return FileFingerprint(path=path, error=error)
-        fp = fingerprint(data, name=path, rotations=self.rotations, trim=self.trim)
+        fp = fingerprint(
+            data, name=path, rotations=self.rotations, trim=self.trim, regions=self.regions
+        )
         options = self.inspector_options or InspectorOptions()
         fp.findings = run_inspectors(build_inspectors(self.signals, options), subject_of(data))
         return fp
@@ -113,6 +117,7 @@ def scan_record(entry: FileEntry, fp: FileFingerprint, matches: list[Any]) -> Re
     data.pop("path", None)
     record.update(data)
     record["vpdq_frames"] = None if frames is None else len(frames)
+    record.pop("regions", None)  # a query's tiles: kilobytes per file, no use in a report
     record["matches"] = [match_json(m) for m in matches]
     record["scanned_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     return record
@@ -140,6 +145,7 @@ class FingerprintJob:
             sniff_first=True,
             signals=signals,
             inspector_options=inspector_options,
+            regions="query" if matcher is not None and matcher.has_regions else None,
         )
 
     @property
@@ -176,5 +182,7 @@ def entry_fingerprints(fp: FileFingerprint, *, rotations: bool) -> list[tuple[st
             pairs.append(("pdq", variant.pdq))
     if fp.vpdq:
         pairs.append(("vpdq", frames_to_text(fp.vpdq)))
+    if fp.regions:
+        pairs.append(("regions", fp.regions))
     pairs.extend((kind, value) for kind, value in (("md5", fp.md5), ("sha256", fp.sha256)) if value)
     return list(dict.fromkeys(pairs))

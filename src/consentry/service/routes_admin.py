@@ -82,6 +82,7 @@ def create_bank(
 ) -> BankOut:
     bank = rt.store.create_bank(
         body.name,
+        kind=body.kind,
         radius=body.radius,
         enabled=body.enabled,
         description=body.description,

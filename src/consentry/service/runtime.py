@@ -51,6 +51,7 @@ def open_runtime(
             match=lambda fp: matcher.match_fingerprint(fp, banks=settings.match_banks),
             policy=policy_from_option(settings.policy),
             bank_actions=matcher.bank_action,
+            needs_regions=lambda: matcher.has_regions,
             inspector_options=InspectorOptions(settings.classifier_configs, settings.trust_anchors),
         )
         runtime = Runtime(

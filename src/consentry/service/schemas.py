@@ -72,12 +72,34 @@ class VpdqCaseFingerprint(VpdqFingerprint):
     label: Label | None = None
 
 
+RegionsValue = Annotated[
+    str, StringConstraints(min_length=4, max_length=200_000, pattern=r"^r1\.[A-Za-z0-9_-]+$")
+]
+
+
+class RegionsFingerprint(Strict):
+    """The protected-photo fingerprint (``r1.`` + base64url): a photo's tiles when
+    registering it (label ``protected-public-photo``), an upload's denser tiles when
+    matching; a match through it is a "derived" match (docs/protected-photos.md)."""
+
+    type: Literal["regions"]
+    value: RegionsValue
+
+
+class RegionsCaseFingerprint(RegionsFingerprint):
+    label: Label | None = None
+
+
 QueryFingerprint = Annotated[
-    PdqFingerprint | Md5Fingerprint | Sha256Fingerprint | VpdqFingerprint,
+    PdqFingerprint | Md5Fingerprint | Sha256Fingerprint | VpdqFingerprint | RegionsFingerprint,
     Field(discriminator="type"),
 ]
 CaseFingerprint = Annotated[
-    PdqCaseFingerprint | Md5CaseFingerprint | Sha256CaseFingerprint | VpdqCaseFingerprint,
+    PdqCaseFingerprint
+    | Md5CaseFingerprint
+    | Sha256CaseFingerprint
+    | VpdqCaseFingerprint
+    | RegionsCaseFingerprint,
     Field(discriminator="type"),
 ]
 
@@ -229,6 +251,11 @@ class BankList(BaseModel):
 
 class BankCreate(Strict):
     name: BankName
+    kind: Literal["ncii", "protected"] = Field(
+        default="ncii",
+        description="ncii: images to keep off platforms; protected: public photos of people at "
+        "risk, matched for fakes made from them (derived matches).",
+    )
     radius: int = Field(default=31, ge=0, le=256)
     enabled: bool = True
     action: Action = "block"

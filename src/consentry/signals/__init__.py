@@ -11,14 +11,18 @@ from consentry.signals.dihedral import TRANSFORMS, apply_transform
 from consentry.signals.fingerprint import FileFingerprint, HashVariant, fingerprint
 from consentry.signals.parallel import fingerprint_many, fingerprint_many_keyed
 from consentry.signals.pdq import PDQ, hamming, is_low_quality, pdq_from_rgb
+from consentry.signals.regions import REGIONS
 from consentry.signals.vpdq import VPDQ, VpdqFrame, vpdq_match
 
-SIGNAL_TYPES: dict[str, SignalType] = {signal.name: signal for signal in (PDQ, MD5, SHA256, VPDQ)}
+SIGNAL_TYPES: dict[str, SignalType] = {
+    signal.name: signal for signal in (PDQ, MD5, SHA256, VPDQ, REGIONS)
+}
 
 
 __all__ = [
     "MD5",
     "PDQ",
+    "REGIONS",
     "SHA256",
     "SIGNAL_TYPES",
     "TRANSFORMS",

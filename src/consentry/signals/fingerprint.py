@@ -37,9 +37,12 @@ from consentry.signals.vpdq import VpdqFrame, frame_step, hash_frame
 # full image is then computed from the reduced pixels; bench/hashing.py measures the
 # distance to the full decode (median 0-2 bits, see bench/results/hashing.md).
 DECODE_MIN_SIDE = 256
+# The protected-photo fingerprint works on a ~512 px working copy: decode at least that.
+REGIONS_MIN_SIDE = 512
 SECONDS_PER_HASH = 1.0
 
 Source = str | os.PathLike[str] | bytes | MediaSource
+RegionsMode = Literal["photo", "query"] | None
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,10 @@ class FileFingerprint:
     warnings: list[str] = field(default_factory=list)
     # Classifier and provenance findings, when asked for (None: not computed).
     findings: list[Finding] | None = None
+    # The protected-photo fingerprint, when asked for: a photo's grid ("photo") for a
+    # protected bank, or a query's denser grid ("query") to find fakes made from one.
+    regions: str | None = None
+    regions_error: str | None = None  # why it could not be computed (too small, flat)
 
     @property
     def ok(self) -> bool:
@@ -101,6 +108,9 @@ class FileFingerprint:
         }
         if self.findings is not None:
             out["findings"] = [finding.to_json() for finding in self.findings]
+        if self.regions is not None or self.regions_error is not None:
+            out["regions"] = self.regions
+            out["regions_error"] = self.regions_error
         return out
 
 
@@ -119,9 +129,13 @@ def fingerprint(
     name: str | None = None,
     rotations: bool = False,
     trim: bool = True,
+    regions: RegionsMode = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> FileFingerprint:
-    """Fingerprint one file (path, bytes or MediaSource). Never raises for bad media."""
+    """Fingerprint one file (path, bytes or MediaSource). Never raises for bad media.
+
+    ``regions``: also compute the protected-photo fingerprint of an image: "photo" (what a
+    protected bank stores) or "query" (what is matched against protected banks)."""
     result = FileFingerprint(path=_display_name(source, name))
     try:
         if isinstance(source, MediaSource):
@@ -137,7 +151,9 @@ def fingerprint(
     _describe_source(result, media)
     try:
         if media.kind == "image":
-            _fingerprint_image(result, media, rotations=rotations, trim=trim, limits=limits)
+            _fingerprint_image(
+                result, media, rotations=rotations, trim=trim, regions=regions, limits=limits
+            )
         else:
             _fingerprint_video(result, media, limits=limits)
     except ConsentryError as exc:
@@ -173,11 +189,20 @@ def _describe_source(result: FileFingerprint, media: MediaSource) -> None:
 
 
 def _fingerprint_image(
-    result: FileFingerprint, media: MediaSource, *, rotations: bool, trim: bool, limits: Limits
+    result: FileFingerprint,
+    media: MediaSource,
+    *,
+    rotations: bool,
+    trim: bool,
+    regions: RegionsMode,
+    limits: Limits,
 ) -> None:
-    decoded = decode_image(media, min_side=DECODE_MIN_SIDE, limits=limits)
+    min_side = DECODE_MIN_SIDE if regions is None else REGIONS_MIN_SIDE
+    decoded = decode_image(media, min_side=min_side, limits=limits)
     result.width, result.height = decoded.width, decoded.height
     first = decoded.frames[0]
+    if regions is not None:
+        _set_regions(result, first, dense=regions == "query")
     main = _hash(first, decoded, rotations=rotations)
     _set_main(result, main)
     result.variants.extend(_variants("", main))
@@ -185,6 +210,15 @@ def _fingerprint_image(
         result.variants.extend(_trimmed_variants(first, decoded, rotations=rotations))
     if decoded.animated:
         result.vpdq = _animation_frames(media, limits)
+
+
+def _set_regions(result: FileFingerprint, rgb: np.ndarray, *, dense: bool) -> None:
+    from consentry.signals.regions import region_fingerprint
+
+    try:
+        result.regions = region_fingerprint(rgb, dense=dense).to_text()
+    except SignalError as error:  # too small or flat: the other fingerprints still count
+        result.regions_error = f"{error.code}: {error.message}"
 
 
 def _hash(rgb: np.ndarray, decoded: DecodedImage, *, rotations: bool) -> PdqResult:

@@ -287,7 +287,7 @@ def _apply_page(
             new = NewEntry(item.new.fingerprints, item.new.label, notes[entry])
             additions.setdefault(local_bank, []).append(new)
     for bank, new_entries in additions.items():
-        _ensure_bank(store, bank)
+        _ensure_bank(store, bank, _kind_of(new_entries))
         store.add_entries(bank, new_entries, actor=SYNC_ACTOR)
         report.banks.append(bank)
 
@@ -317,12 +317,18 @@ def _local_bank_name(prefix: str, remote_bank: str) -> str | None:
         return None
 
 
-def _ensure_bank(store: Store, name: str) -> None:
+def _ensure_bank(store: Store, name: str, kind: str) -> None:
     try:
         store.get_bank(name)
     except UnknownBank:
         with contextlib.suppress(BankExists):
-            store.create_bank(name, kind="ncii", actor=SYNC_ACTOR)
+            store.create_bank(name, kind=kind, actor=SYNC_ACTOR)
+
+
+def _kind_of(entries: list[NewEntry]) -> str:
+    """A mirrored bank holding protected-photo fingerprints is a protected bank."""
+    regions = any(kind == "regions" for entry in entries for kind, _ in entry.fingerprints)
+    return "protected" if regions else "ncii"
 
 
 # -- state file ------------------------------------------------------------------------
