@@ -98,3 +98,16 @@ def test_entries_never_show_their_case(client: TestClient, admin_key: str) -> No
     assert body["from_case"] is True and "case_id" not in body
     assert case_id not in seen.text
     assert body["fingerprints"] == [{"type": "pdq", "value": pdq}]
+
+
+def test_a_protected_bank_can_be_created_and_unknown_kinds_are_refused(
+    client: TestClient, admin_key: str
+) -> None:
+    auth = bearer(admin_key)
+    created = client.post(
+        "/v1/banks", json={"name": "public-photos", "kind": "protected"}, headers=auth
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["kind"] == "protected"
+    wrong = client.post("/v1/banks", json={"name": "x", "kind": "secret"}, headers=auth)
+    assert wrong.status_code == 422
