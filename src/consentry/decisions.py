@@ -22,6 +22,8 @@ from consentry.store import Store
 from consentry.store.audit_log import write_audit
 from consentry.store.models import DecisionRow, PartnerRow
 
+# consentry.policy.ACTIONS, and the decisions table's CHECK constraint; not imported from
+# the policy package, which would load the signal kernels into every store user.
 ACTIONS = ("block", "review", "allow")
 VERDICTS = ("approved", "rejected")
 MAX_LIST = 1000
@@ -129,7 +131,7 @@ class Decisions:
                 pdq=pdq,
                 action=decision.action,
                 rule=_clip(decision.rule, 128),
-                banks="|".join(banks),
+                banks=_banks_text(banks),
                 details=json.dumps(details, sort_keys=True, separators=(",", ":")),
                 review="pending" if decision.action == "review" else None,
             )
@@ -161,13 +163,13 @@ class Decisions:
             query = query.where(DecisionRow.at < where.until)
         if where.before_id is not None:
             query = query.where(DecisionRow.id < where.before_id)
+        if where.bank is not None:  # in SQL, so the limit counts only matching decisions
+            query = query.where(
+                DecisionRow.banks.contains(_banks_text([where.bank]), autoescape=True)
+            )
         with self.store.reading() as session:
             names = _partner_names(session)
-            rows = session.scalars(query).all()
-            records = [_record(row, names) for row in rows]
-        if where.bank is not None:
-            records = [r for r in records if where.bank in r.banks]
-        return records
+            return [_record(row, names) for row in session.scalars(query).all()]
 
     def review(self, decision_id: int, verdict: str, reviewer: str) -> DecisionRecord:
         """A moderator's verdict on a pending decision: "approved" or "rejected"."""
@@ -203,6 +205,11 @@ def _partner_id(session: Any, name: str | None) -> int | None:
 
 def _partner_names(session: Any) -> dict[int, str]:
     return dict(session.execute(select(PartnerRow.id, PartnerRow.name)).all())
+
+
+def _banks_text(banks: Sequence[str]) -> str:
+    """ "|a|b|": every name between two bars, so one name is found with a LIKE."""
+    return "|" + "".join(f"{bank}|" for bank in banks) if banks else ""
 
 
 def _clip(text: str | None, limit: int) -> str | None:

@@ -120,3 +120,17 @@ def test_a_deleted_partner_leaves_its_decisions(db_store: Store) -> None:
     assert decisions.get(decision_id).partner is None
     with db_store.reading() as session:
         assert session.scalars(select(DecisionRow)).one().id == decision_id
+
+
+def test_bank_filter_applies_before_the_limit_and_names_do_not_overlap(db_store: Store) -> None:
+    decisions = Decisions(db_store)
+    wanted = decisions.record(FakeDecision("block"), source="api", matches=[MATCH])
+    for _ in range(3):  # newer decisions about other banks, one whose name contains "cases"
+        decisions.record(
+            FakeDecision("block"), source="api", matches=[{**MATCH, "bank": "old_cases"}]
+        )
+    found = decisions.list(DecisionFilter(bank="cases"), limit=1)
+    assert [r.id for r in found] == [wanted]
+    assert decisions.get(wanted).banks == ("cases",)
+    assert len(decisions.list(DecisionFilter(bank="old_cases"))) == 3
+    assert decisions.list(DecisionFilter(bank="cas_s")) == []  # "_" is not a wildcard

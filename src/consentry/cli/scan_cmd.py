@@ -109,10 +109,8 @@ def scan_command(
     print_note(f"report: {report_path}")
     inspect_options = inspector_options(classifiers, trust_anchors)
     chosen_policy = policy_from_option(policy)
-    names = checked_signals(signals, inspect_options)
-    if chosen_policy is not None:
-        names = tuple(dict.fromkeys([*names, *sorted(chosen_policy.signals_needed())]))
-        checked_signals(",".join(names), inspect_options)
+    needed = sorted(chosen_policy.signals_needed()) if chosen_policy is not None else []
+    names = checked_signals(",".join([signals or "", *needed]), inspect_options)
     with st.open_store() as store:
         matcher = _matcher(store, banks)
         options = ScanOptions(

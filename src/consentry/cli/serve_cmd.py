@@ -69,7 +69,7 @@ def serve_command(
     # Fail here, not in every worker: a bad policy, classifier or trust anchor file.
     options = inspector_options(classifiers, trust_anchors)
     policy_from_option(policy)
-    checked_signals(",".join(load_operator_names(options)), options)
+    load_operator_names(options)  # loads (checks) each operator classifier
     if options.trust_anchors:
         checked_signals("provenance", options)
     # Migrate once here, so several workers do not race to do it.

@@ -230,26 +230,30 @@ class LiveMatcher:
         queries = [_parsed(position, pair) for position, pair in enumerate(fingerprints)]
         pdq_positions = [position for position, (kind, _) in enumerate(queries) if kind == "pdq"]
         pdq_hashes = hashes_from_hex([queries[position][1] for position in pdq_positions])
-        others = [(position, kind, value) for position, (kind, value) in enumerate(queries)]
-        others = [item for item in others if item[1] != "pdq"]
+        others = [  # parsed once here, not once per bank
+            (position, kind, _prepared(kind, value))
+            for position, (kind, value) in enumerate(queries)
+            if kind != "pdq"
+        ]
         results: list[list[Match]] = [[] for _ in queries]
         with self._lock.reading():
             for bank in self._selected(banks):
                 per_input: dict[int, list[Hit]] = defaultdict(list)
                 for row, hits in bank.pdq_hits(pdq_hashes).items():
                     per_input[pdq_positions[row]] += hits
-                for position, kind, value in others:
-                    per_input[position] += self._search_other(bank, kind, value)
+                for position, kind, query in others:
+                    per_input[position] += self._search_other(bank, kind, query)
                 for position, hits in per_input.items():
                     results[position] += _labelled(bank, hits)
         return [sorted(matches, key=_match_order) if matches else matches for matches in results]
 
-    def _search_other(self, bank: LiveBank, kind: str, value: str) -> list[Hit]:
+    def _search_other(self, bank: LiveBank, kind: str, query: Any) -> list[Hit]:
+        """``query`` as :func:`_prepared` made it for ``kind``."""
         if kind in DIGEST_TYPES:
-            return bank.search_digest(kind, value)
+            return bank.search_digest(kind, query)
         if kind == REGIONS:
-            return bank.search_regions(query_fingerprint(value))
-        return bank.search_vpdq(prepare(frames_from_text(value)), self.vpdq_thresholds)
+            return bank.search_regions(query)
+        return bank.search_vpdq(query, self.vpdq_thresholds)
 
     def match_fingerprint(
         self, fp: FileFingerprint, *, banks: Iterable[str] | None = None
@@ -327,6 +331,15 @@ def _release_free_memory() -> None:
     which would count against every service worker's memory). Elsewhere: nothing."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _prepared(kind: str, value: str) -> Any:
+    """A canonical non-PDQ query value in the form its bank search takes."""
+    if kind == "vpdq":
+        return prepare(frames_from_text(value))
+    if kind == REGIONS:
+        return query_fingerprint(value)
+    return value
 
 
 def _parsed(position: int, pair: object) -> tuple[str, str]:

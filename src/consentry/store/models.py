@@ -257,7 +257,7 @@ class DecisionRow(Base):
     pdq: Mapped[str | None] = mapped_column(String(64), default=None)
     action: Mapped[str] = mapped_column(String(8))
     rule: Mapped[str | None] = mapped_column(String(128), default=None)
-    banks: Mapped[str] = mapped_column(Text, default="")  # matched bank names, "|"-joined
+    banks: Mapped[str] = mapped_column(Text, default="")  # matched bank names as "|a|b|"
     details: Mapped[str] = mapped_column(Text, default="{}")  # JSON: matches, findings, reasons
     review: Mapped[str | None] = mapped_column(String(16), default=None)
     reviewed_by: Mapped[str | None] = mapped_column(String(128), default=None)
