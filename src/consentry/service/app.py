@@ -17,6 +17,7 @@ from consentry.service.metrics import Metrics
 from consentry.service.observe import ObserveMiddleware
 from consentry.service.runtime import close_runtime, open_runtime
 from consentry.service.settings import ServiceSettings
+from consentry.web import install_web
 
 DESCRIPTION = """\
 Consentry's registry. People at risk register **fingerprints** (PDQ, MD5, SHA-256, vPDQ) of
@@ -64,6 +65,7 @@ def create_app(
     install_error_handlers(app)
     for module in (routes_cases, routes_match, routes_partner, routes_admin, routes_ops):
         app.include_router(module.router)
+    install_web(app)  # the pages for people at risk and moderators
     app.add_middleware(GuardMiddleware, settings=chosen)
     app.add_middleware(ObserveMiddleware, metrics=metrics)  # outermost: sees every response
     return app
