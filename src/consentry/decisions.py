@@ -20,12 +20,16 @@ from sqlalchemy import select
 from consentry.errors import ConsentryError
 from consentry.store import Store
 from consentry.store.audit_log import write_audit
+from consentry.store.errors import UnknownBank, UnknownEntry
 from consentry.store.models import DecisionRow, PartnerRow
+from consentry.store.store import add_feedback
 
 # consentry.policy.ACTIONS, and the decisions table's CHECK constraint; not imported from
 # the policy package, which would load the signal kernels into every store user.
 ACTIONS = ("block", "review", "allow")
 VERDICTS = ("approved", "rejected")
+# A review verdict is also feedback on each entry the decision matched.
+FEEDBACK_FOR_VERDICT = {"approved": "correct", "rejected": "false-positive"}
 MAX_LIST = 1000
 
 
@@ -91,6 +95,20 @@ class DecisionFilter:
     since: datetime | None = None
     until: datetime | None = None
     before_id: int | None = None  # paging: only decisions older than this id
+
+
+@dataclass(frozen=True)
+class FeedbackPosted:
+    bank: str
+    entry: int
+    verdict: str  # "correct" | "false-positive"
+    recorded: bool  # False: the entry (or its bank) was removed since the decision
+
+
+@dataclass(frozen=True)
+class Review:
+    decision: DecisionRecord
+    feedback: tuple[FeedbackPosted, ...]
 
 
 class Decisions:
@@ -173,6 +191,17 @@ class Decisions:
 
     def review(self, decision_id: int, verdict: str, reviewer: str) -> DecisionRecord:
         """A moderator's verdict on a pending decision: "approved" or "rejected"."""
+        return self._review(decision_id, verdict, reviewer, partner=None).decision
+
+    def review_with_feedback(self, decision_id: int, verdict: str, partner: str) -> Review:
+        """A partner's moderator reviews a decision; the verdict is also that partner's feedback
+        on every entry the decision matched (approved: "correct", rejected: "false-positive"),
+        all in one transaction, so a verdict never stands without its feedback."""
+        return self._review(decision_id, verdict, partner, partner=partner)
+
+    def _review(
+        self, decision_id: int, verdict: str, reviewer: str, *, partner: str | None
+    ) -> Review:
         if verdict not in VERDICTS:
             raise DecisionError(f"a review verdict is one of {', '.join(VERDICTS)}")
         with self.store.writing() as session:
@@ -193,8 +222,35 @@ class Decisions:
                 f"decision:{decision_id}",
                 {"verdict": verdict},
             )
+            record = _record(row, _partner_names(session))
+            posted = () if partner is None else _post_feedback(session, record, verdict, partner)
             session.flush()
-            return _record(row, _partner_names(session))
+            return Review(record, posted)
+
+
+def matched_entries(record: DecisionRecord) -> list[tuple[str, int]]:
+    """Each (bank, entry) the decision matched, once, in the order of its matches."""
+    seen: dict[tuple[str, int], None] = {}
+    for match in record.details.get("matches", []):
+        bank, entry = match.get("bank"), match.get("entry")
+        if isinstance(bank, str) and isinstance(entry, int) and not isinstance(entry, bool):
+            seen.setdefault((bank, entry), None)
+    return list(seen)
+
+
+def _post_feedback(
+    session: Any, record: DecisionRecord, verdict: str, partner: str
+) -> tuple[FeedbackPosted, ...]:
+    feedback = FEEDBACK_FOR_VERDICT[verdict]
+    posted = []
+    for bank, entry in matched_entries(record):
+        try:
+            add_feedback(session, partner, bank, entry, feedback)
+            recorded = True
+        except (UnknownBank, UnknownEntry):  # removed since the decision: nothing to count on
+            recorded = False
+        posted.append(FeedbackPosted(bank, entry, feedback, recorded))
+    return tuple(posted)
 
 
 def _partner_id(session: Any, name: str | None) -> int | None:

@@ -134,3 +134,26 @@ def test_bank_filter_applies_before_the_limit_and_names_do_not_overlap(db_store:
     assert decisions.get(wanted).banks == ("cases",)
     assert len(decisions.list(DecisionFilter(bank="old_cases"))) == 3
     assert decisions.list(DecisionFilter(bank="cas_s")) == []  # "_" is not a wildcard
+
+
+def test_a_review_with_feedback_is_one_transaction(db_store: Store) -> None:
+    from consentry.store import NewEntry
+    from consentry.store.errors import UnknownPartner
+
+    db_store.create_bank("b")
+    (entry,) = db_store.add_entries("b", [NewEntry(fingerprints=[("md5", "0" * 32)])])
+    decisions = Decisions(db_store)
+    match = {"bank": "b", "entry": entry, "signal": "md5", "distance": 0}
+    gone = {"bank": "b", "entry": entry + 1000, "signal": "md5", "distance": 0}
+    decision_id = decisions.record(FakeDecision("review"), source="api", matches=[match, gone])
+    with pytest.raises(UnknownPartner):  # no such partner: nothing of the review stays
+        decisions.review_with_feedback(decision_id, "rejected", "nobody")
+    assert decisions.get(decision_id).review == "pending"
+    Partners(db_store).create("mods", ["review"])
+    review = decisions.review_with_feedback(decision_id, "rejected", "mods")
+    assert review.decision.review == "rejected" and review.decision.reviewed_by == "mods"
+    assert [(f.entry, f.verdict, f.recorded) for f in review.feedback] == [
+        (entry, "false-positive", True),
+        (entry + 1000, "false-positive", False),
+    ]
+    assert db_store.get_entry("b", entry).false_positive_count == 1

@@ -28,3 +28,17 @@ def test_static_files_carry_the_same_headers_and_the_api_does_not(server) -> Non
 
 def test_a_missing_static_file_is_a_404(server) -> None:
     assert httpx.get(server.url + "/static/js/nothing-here.js").status_code == 404
+
+
+def test_every_page_loads_everything_it_asks_for_from_this_server_alone(
+    server, page, page_log
+) -> None:
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else 0)
+    for path in PAGES:
+        page.goto(server.url + path, wait_until="networkidle")
+    assert failed == []
+    assert page_log.console_errors == []
+    assert page_log.requests, "the pages made no requests at all"
+    for request in page_log.requests:
+        assert request.url.startswith(server.url + "/"), request.url

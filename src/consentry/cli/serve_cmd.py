@@ -88,7 +88,9 @@ def serve_command(
     config = log_config(level)
     logging.config.dictConfig(config)
     where = "the configured database" if db else f"SQLite in {home}"
-    print_note(f"consentry serving on http://{host}:{port} ({where}, {workers} worker(s))")
+    base = f"http://{host}:{port}"
+    print_note(f"consentry serving on {base} ({where}, {workers} worker(s))")
+    print_note(f"  people at risk: {base}/  ·  check a case: {base}/case  ·  review: {base}/review")
     uvicorn.run(
         "consentry.service.asgi:app_from_env",
         factory=True,

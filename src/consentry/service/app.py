@@ -10,7 +10,14 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from consentry import __version__
-from consentry.service import routes_admin, routes_cases, routes_match, routes_ops, routes_partner
+from consentry.service import (
+    routes_admin,
+    routes_cases,
+    routes_match,
+    routes_ops,
+    routes_partner,
+    routes_review,
+)
 from consentry.service.errors import install_error_handlers
 from consentry.service.guard import GuardMiddleware
 from consentry.service.metrics import Metrics
@@ -65,6 +72,7 @@ def create_app(
     install_error_handlers(app)
     for module in (routes_cases, routes_match, routes_partner, routes_admin, routes_ops):
         app.include_router(module.router)
+    app.include_router(routes_review.router)  # moderators: decisions sent to review
     install_web(app)  # the pages for people at risk and moderators
     app.add_middleware(GuardMiddleware, settings=chosen)
     app.add_middleware(ObserveMiddleware, metrics=metrics)  # outermost: sees every response

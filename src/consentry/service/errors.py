@@ -45,6 +45,8 @@ STATUS_BY_CODE: Mapping[str, int] = {
     "invalid-cursor": 422,
     "invalid-limit": 422,
     "invalid-verdict": 422,
+    "unknown-decision": 404,
+    "not-pending": 409,
     "store-unreadable": 503,
 }
 

@@ -307,3 +307,67 @@ class Health(BaseModel):
     status: Literal["ok", "starting"]
     ready: bool
     last_seq: int
+
+
+# -- review ------------------------------------------------------------------------------
+
+ReviewState = Literal["pending", "approved", "rejected"]
+
+
+class DecisionOut(BaseModel):
+    """A recorded decision as moderators see it: fingerprints, matches, signals and the
+    policy's explanation, with the client's references. The media is never stored."""
+
+    id: int
+    at: str = Field(description="When it was decided (ISO 8601, UTC).")
+    source: str = Field(description="Who asked: api, bot, cli, investigator...")
+    partner: str | None = Field(description="The partner whose key asked, if any.")
+    chat: str | None
+    reference: str | None = Field(description="The client's reference (a message link, an id).")
+    sha256: str | None
+    pdq: str | None
+    action: Action
+    rule: str | None = Field(description="The rule that decided; null when the default did.")
+    banks: list[str] = Field(description="The banks of the matches.")
+    decision: dict[str, Any] = Field(
+        description="The policy's decision: action, rule, description, reasons, fired, scopes."
+    )
+    matches: list[dict[str, Any]] = Field(
+        description="What matched: bank, entry, label, distance, signal, kind, score, region..."
+    )
+    findings: list[dict[str, Any]] = Field(
+        description="What the signals found: signal, source, score, labels, ai_generated..."
+    )
+    review: ReviewState | None = Field(
+        description="pending until a moderator approves or rejects it; null when the decision "
+        "needed no review."
+    )
+    reviewed_by: str | None
+    reviewed_at: str | None
+
+
+class DecisionPage(BaseModel):
+    items: list[DecisionOut]
+    next_before: int | None = Field(
+        description="Pass as `before` for the next (older) page; null on the last page."
+    )
+
+
+class ReviewRequest(Strict):
+    verdict: Literal["approved", "rejected"] = Field(
+        description="approved: the decision stands (feedback `correct` on each matched entry); "
+        "rejected: it was wrong (feedback `false-positive`)."
+    )
+
+
+class FeedbackSent(BaseModel):
+    bank: str
+    entry: int
+    verdict: Literal["correct", "false-positive"]
+    recorded: bool = Field(description="false when the entry or its bank no longer exists.")
+
+
+class ReviewedDecision(DecisionOut):
+    feedback: list[FeedbackSent] = Field(
+        description="The feedback posted for the decision's matched entries."
+    )

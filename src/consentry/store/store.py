@@ -538,36 +538,8 @@ class Store:
 
     def record_feedback(self, partner: str, bank: str, entry_id: int, verdict: str) -> None:
         """A partner's verdict on a match: stored, counted on the entry, audited."""
-        if verdict not in VERDICTS:
-            raise InvalidVerdict(
-                f"unknown verdict {verdict!r}: expected one of {', '.join(VERDICTS)}"
-            )
         with self._writing() as session:
-            partner_row = session.scalar(select(PartnerRow).where(PartnerRow.name == partner))
-            if partner_row is None:
-                raise UnknownPartner(f"no partner named {partner!r}")
-            bank_row = _bank_row(session, bank)
-            entry = _entry_row(session, bank_row, entry_id)
-            session.add(
-                FeedbackRow(
-                    partner_id=partner_row.id,
-                    bank_id=bank_row.id,
-                    entry_id=entry.id,
-                    verdict=verdict,
-                    at=datetime.now(UTC),
-                )
-            )
-            if verdict == "correct":
-                entry.confirmed_count += 1
-            else:
-                entry.false_positive_count += 1
-            write_audit(
-                session,
-                f"partner:{partner}",
-                "feedback",
-                bank_row.name,
-                {"entry": entry.id, "verdict": verdict},
-            )
+            add_feedback(session, partner, bank, entry_id, verdict)
 
     # -- audit ----------------------------------------------------------------------------
 
@@ -602,6 +574,41 @@ class Store:
                 )
                 for row in rows
             ]
+
+
+def add_feedback(session: Session, partner: str, bank: str, entry_id: int, verdict: str) -> None:
+    """``Store.record_feedback`` inside a caller's transaction (a review posts it with its verdict).
+
+    Everything is looked up before anything is written, so an unknown partner, bank or entry
+    raises with the session untouched.
+    """
+    if verdict not in VERDICTS:
+        raise InvalidVerdict(f"unknown verdict {verdict!r}: expected one of {', '.join(VERDICTS)}")
+    partner_row = session.scalar(select(PartnerRow).where(PartnerRow.name == partner))
+    if partner_row is None:
+        raise UnknownPartner(f"no partner named {partner!r}")
+    bank_row = _bank_row(session, bank)
+    entry = _entry_row(session, bank_row, entry_id)
+    session.add(
+        FeedbackRow(
+            partner_id=partner_row.id,
+            bank_id=bank_row.id,
+            entry_id=entry.id,
+            verdict=verdict,
+            at=datetime.now(UTC),
+        )
+    )
+    if verdict == "correct":
+        entry.confirmed_count += 1
+    else:
+        entry.false_positive_count += 1
+    write_audit(
+        session,
+        f"partner:{partner}",
+        "feedback",
+        bank_row.name,
+        {"entry": entry.id, "verdict": verdict},
+    )
 
 
 def _bank_row(session: Session, name: str) -> BankRow:
