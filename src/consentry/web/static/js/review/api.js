@@ -2,45 +2,14 @@
 // closure of the client made for it: never in storage, cookies or the URL. Dropping the
 // client (sign out) forgets it.
 
-export class ReviewApiError extends Error {
-  constructor(status, code, message, retryAfter = null) {
-    super(message || code);
-    this.status = status;
-    this.code = code;
-    this.retryAfter = retryAfter;
-  }
-}
+import { requestJson } from "../http.js";
 
 const BASE = "/v1/review/decisions";
 
-async function send(key, method, path, body) {
-  const headers = { Accept: "application/json", Authorization: `Bearer ${key}` };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  let response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "omit",
-      cache: "no-store",
-      referrerPolicy: "no-referrer",
-    });
-  } catch {
-    throw new ReviewApiError(0, "network", "the registry could not be reached");
-  }
-  const data = await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = data?.error ?? {};
-    const retry = Number(response.headers.get("Retry-After"));
-    throw new ReviewApiError(
-      response.status,
-      error.code || `http-${response.status}`,
-      error.message || "",
-      Number.isFinite(retry) && retry > 0 ? Math.ceil(retry) : null,
-    );
-  }
-  return data;
+function send(key, method, path, body) {
+  const headers = { Authorization: `Bearer ${key}` };
+  const json = body === undefined ? undefined : JSON.stringify(body);
+  return requestJson(method, path, { body: json, headers });
 }
 
 // filters: { status, bank, chat, since, until, before, limit }; empty values are left out.
