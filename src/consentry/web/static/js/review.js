@@ -6,6 +6,7 @@ import { initI18n, onLanguageChange, t } from "/static/js/i18n.js";
 import { reviewClient } from "/static/js/review/api.js";
 import { dayToIso } from "/static/js/review/dom.js";
 import { renderDecision, titleId } from "/static/js/review/render.js";
+import { announce } from "/static/js/ui/announce.js";
 
 const PAGE_SIZE = 25;
 
@@ -18,15 +19,6 @@ const state = {
 };
 
 const $ = (id) => document.getElementById(id);
-
-function announce(message) {
-  const region = $("announcer");
-  region.textContent = "";
-  // A fresh text node a moment later makes screen readers read a repeated message again.
-  setTimeout(() => {
-    region.textContent = message;
-  }, 50);
-}
 
 // What to tell the moderator about a failed request.
 function describe(error) {
