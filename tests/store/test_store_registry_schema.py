@@ -21,7 +21,7 @@ REGISTRY_TABLES = {"cases", "changes", "partners", "feedback", "audit"}
 
 def test_open_url_migrates_to_head(db_store: Store) -> None:
     with db_store.engine.connect() as connection:
-        assert current_revision(connection) == head_revision() == "0003_decisions"
+        assert current_revision(connection) == head_revision() == "0004_telegram"
         tables = set(inspect(connection).get_table_names())
     assert {"banks", "entries", "fingerprints"} | REGISTRY_TABLES <= tables
 

@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 from consentry import __version__
 from consentry.cli import (
     bank_cmd,
+    bot_cmd,
     demo_cmd,
     hash_cmd,
     match_cmd,
@@ -120,6 +121,7 @@ app.command("serve")(serve_cmd.serve_command)
 app.add_typer(partner_cmd.partner_app, name="partner")
 app.command("sync")(sync_cmd.sync_command)
 app.add_typer(policy_cmd.policy_app, name="policy")
+app.command("bot", epilog=EXIT_CODES_HELP)(bot_cmd.bot_command)
 
 
 def main() -> None:

@@ -91,6 +91,10 @@ def serve_command(
     base = f"http://{host}:{port}"
     print_note(f"consentry serving on {base} ({where}, {workers} worker(s))")
     print_note(f"  people at risk: {base}/  ·  check a case: {base}/case  ·  review: {base}/review")
+    if os.environ.get("CONSENTRY_TELEGRAM_TOKEN") and os.environ.get(
+        "CONSENTRY_TELEGRAM_WEBHOOK_SECRET"
+    ):
+        print_note(f"  Telegram bot updates: {base}/telegram/webhook")
     uvicorn.run(
         "consentry.service.asgi:app_from_env",
         factory=True,

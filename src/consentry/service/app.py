@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +27,9 @@ from consentry.service.runtime import close_runtime, open_runtime
 from consentry.service.settings import ServiceSettings
 from consentry.web import install_web
 
+if TYPE_CHECKING:
+    from consentry.telegram.webhook import WebhookConfig
+
 DESCRIPTION = """\
 Consentry's registry. People at risk register **fingerprints** (PDQ, MD5, SHA-256, vPDQ) of
 images they want kept off platforms, never the images (`/v1/cases`, no account: a case id
@@ -41,11 +45,13 @@ def create_app(
     home: Path,
     *,
     settings: ServiceSettings | None = None,
+    telegram: WebhookConfig | None = None,
 ) -> FastAPI:
     """The service over the store at ``store_url`` (default: SQLite in ``home``).
 
     The store is opened, migrated and the live index started when the app starts (its
-    lifespan), and closed when it stops.
+    lifespan), and closed when it stops. ``telegram``: also receive the moderation bot's
+    updates at ``POST /telegram/webhook``.
     """
     chosen = settings or ServiceSettings()
     metrics = Metrics()
@@ -56,7 +62,15 @@ def create_app(
             open_runtime, store_url, Path(home), chosen, metrics
         )
         try:
-            yield
+            if telegram is not None:
+                from consentry.telegram.webhook import TelegramWebhook
+
+                app.state.telegram = await TelegramWebhook.open(telegram, app.state.runtime)
+            try:
+                yield
+            finally:
+                if getattr(app.state, "telegram", None) is not None:
+                    await app.state.telegram.close()
         finally:
             await run_in_threadpool(close_runtime, app.state.runtime)
 
@@ -73,6 +87,10 @@ def create_app(
     for module in (routes_cases, routes_match, routes_partner, routes_admin, routes_ops):
         app.include_router(module.router)
     app.include_router(routes_review.router)  # moderators: decisions sent to review
+    if telegram is not None:
+        from consentry.telegram import webhook
+
+        app.include_router(webhook.router)
     install_web(app)  # the pages for people at risk and moderators
     app.add_middleware(GuardMiddleware, settings=chosen)
     app.add_middleware(ObserveMiddleware, metrics=metrics)  # outermost: sees every response

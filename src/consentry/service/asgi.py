@@ -7,12 +7,16 @@ uvicorn with ``consentry.service.asgi:app_from_env`` as a factory, once per work
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
 from consentry.config import resolve_home
 from consentry.service.app import create_app
 from consentry.service.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from consentry.telegram.webhook import WebhookConfig
 
 DB_ENV = "CONSENTRY_DB"
 POLICY_ENV = "CONSENTRY_POLICY"
@@ -22,8 +26,18 @@ TRUST_ANCHORS_ENV = "CONSENTRY_C2PA_TRUST_ANCHORS"
 
 def app_from_env() -> FastAPI:
     return create_app(
-        os.environ.get(DB_ENV) or None, resolve_home(None), settings=settings_from_env()
+        os.environ.get(DB_ENV) or None,
+        resolve_home(None),
+        settings=settings_from_env(),
+        telegram=telegram_from_env(),
     )
+
+
+def telegram_from_env() -> WebhookConfig | None:
+    """The Telegram webhook's settings, when its token and secret are both set."""
+    from consentry.telegram.webhook import WebhookConfig
+
+    return WebhookConfig.from_env()
 
 
 def settings_from_env() -> ServiceSettings:

@@ -262,3 +262,124 @@ class DecisionRow(Base):
     review: Mapped[str | None] = mapped_column(String(16), default=None)
     reviewed_by: Mapped[str | None] = mapped_column(String(128), default=None)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+# -- the Telegram moderation bot (consentry.telegram.state) ------------------------------
+# Chat and user ids are Telegram's 64-bit ids; a user id may be a sender chat's (negative).
+
+
+class TelegramChatRow(Base):
+    """A moderated chat's settings (``ModerationSettings.to_json()``)."""
+
+    __tablename__ = "telegram_chats"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    settings: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class TelegramStrikeRow(Base):
+    __tablename__ = "telegram_strikes"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class TelegramAllowRow(Base):
+    """A sender whose media a chat's admins chose not to act on (still checked and logged)."""
+
+    __tablename__ = "telegram_allowlist"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    allowed_by: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class TelegramFileRow(Base):
+    """What was computed for a Telegram file, so a repost is not downloaded again: its
+    fingerprints and findings as JSON, never the media."""
+
+    __tablename__ = "telegram_files"
+
+    file_unique_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(Text)
+    findings: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
+
+
+class TelegramStateRow(Base):
+    """Small bot-wide values, such as the getUpdates offset."""
+
+    __tablename__ = "telegram_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class TelegramSeenUpdateRow(Base):
+    """Update ids already handled, so a redelivered webhook update is not handled twice."""
+
+    __tablename__ = "telegram_seen_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class TelegramActionRow(Base):
+    """What the bot did (or, in a dry run, would have done) about one message."""
+
+    __tablename__ = "telegram_actions"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('done', 'dry-run', 'held', 'confirmed', 'false-positive', "
+            "'unbanned', 'failed')",
+            name="status_known",
+        ),
+        Index("ix_telegram_actions_chat_id_message_id", "chat_id", "message_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    sender_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    sender_chat_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    file_unique_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # decisions.id; not a foreign key, like entries.case_id: the action record stands alone.
+    decision_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    decision: Mapped[str] = mapped_column(String(8))
+    done: Mapped[str] = mapped_column(Text, default="")  # comma-separated: "delete,warn,ban"
+    status: Mapped[str] = mapped_column(String(16))
+    log_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class TelegramCounterRow(Base):
+    """Per-chat event counts for /status, counted since ``since``."""
+
+    __tablename__ = "telegram_counters"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    event: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class TelegramAppealRow(Base):
+    """A sender contesting an action; ``text`` is their own short explanation, if any."""
+
+    __tablename__ = "telegram_appeals"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    action_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("telegram_actions.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    text: Mapped[str | None] = mapped_column(Text, default=None)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)

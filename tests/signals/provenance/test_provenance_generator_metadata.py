@@ -6,8 +6,10 @@ Every finding is also checked to carry no prompt text (a prompt may name the per
 from __future__ import annotations
 
 import json
-import time
+import tracemalloc
 import zlib
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -273,9 +275,9 @@ def test_jpeg_comment_naming_a_generator(coffee_jpeg: bytes) -> None:
 
 def test_ztxt_bomb_is_capped(coffee_png: bytes) -> None:
     bomb = zlib.compress(b"A" * (64 << 20), 9)  # 64 MiB of text in ~64 KiB
-    started = time.perf_counter()
-    found = read_generator_metadata(png_with(coffee_png, ztxt_chunk("parameters", bomb)), "png")
-    assert time.perf_counter() - started < 2.0
+    data = png_with(coffee_png, ztxt_chunk("parameters", bomb))
+    found, peak = with_peak_memory(lambda: read_generator_metadata(data, "png"))
+    assert peak < 16 << 20  # never inflated whole (a measure of work, not a timing)
     assert found is not None and found.ai_generated is None
     assert found.evidence["oversized"] == ["parameters"]
 
@@ -283,17 +285,17 @@ def test_ztxt_bomb_is_capped(coffee_png: bytes) -> None:
 def test_many_bombs_share_one_budget(coffee_png: bytes) -> None:
     bomb = zlib.compress(b"A" * (2 << 20), 9)
     chunks = [ztxt_chunk(f"k{i}", bomb) for i in range(200)]
-    started = time.perf_counter()
-    found = read_generator_metadata(png_with(coffee_png, *chunks, text_chunk("parameters", A1111)))
-    assert time.perf_counter() - started < 2.0
+    data = png_with(coffee_png, *chunks, text_chunk("parameters", A1111))
+    found, peak = with_peak_memory(lambda: read_generator_metadata(data))
+    assert peak < 16 << 20
     assert found is None  # the parameters came after 64 entries: not read at all
 
 
 def test_hostile_settings_line_stays_fast(coffee_png: bytes) -> None:
+    # A regular expression that backtracked on this would run for hours: the suite's timeout
+    # catches that; no timing is asserted here (shared machines are noisy).
     hostile = "x\nSteps: 1, Seed: 2, " + 'k: "unterminated, ' * 200_000
-    started = time.perf_counter()
     found = read_generator_metadata(png_with(coffee_png, text_chunk("parameters", hostile)))
-    assert time.perf_counter() - started < 1.0
     assert found is not None and found.ai_generated is True
 
 
@@ -340,3 +342,12 @@ def test_plain_photos_give_no_finding(
     assert read_generator_metadata(encode(coffee, "WEBP"), "webp") is None
     assert read_generator_metadata(b"", None) is None
     assert read_generator_metadata(b"\x00" * 100, None) is None
+
+
+def with_peak_memory(work: Callable[[], Any]) -> tuple[Any, int]:
+    """``work()``'s result and the most memory Python held at once while it ran."""
+    tracemalloc.start()
+    try:
+        return work(), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()

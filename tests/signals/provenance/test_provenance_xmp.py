@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -18,6 +17,7 @@ from provenance_builders import (
 
 from consentry.signals.provenance import find_xmp_packets, read_xmp_source
 from consentry.signals.provenance.source_types import AI_TYPES, CAPTURE_TYPES, OTHER_TYPES
+from consentry.signals.provenance.xmp_source import MAX_PACKET_BYTES
 
 EXPECTED = {
     **{code: True for code in AI_TYPES},
@@ -107,9 +107,10 @@ def test_raw_scan_finds_a_packet_in_another_container(coffee: np.ndarray) -> Non
 def test_unclosed_packets_in_a_raw_scan(coffee: np.ndarray) -> None:
     gif = encode(coffee[:64, :64], "GIF")
     data = gif + b"<x:xmpmeta xmlns:x='adobe:ns:meta/'>" * 100_000
-    started = time.perf_counter()
+    # Bounded work, not a timing: the first unclosed start ends the scan with one capped packet.
+    (packet,) = find_xmp_packets(data, "gif")
+    assert len(packet) <= MAX_PACKET_BYTES + 1
     found = read_xmp_source(data, "gif")
-    assert time.perf_counter() - started < 1.0
     assert found is not None and found.error is not None
     assert found.error.startswith("xmp-malformed: ")
 
