@@ -19,7 +19,9 @@ from consentry.cli import (
     bank_cmd,
     bot_cmd,
     demo_cmd,
+    evidence_cmd,
     hash_cmd,
+    investigate_cmd,
     match_cmd,
     partner_cmd,
     policy_cmd,
@@ -122,6 +124,8 @@ app.add_typer(partner_cmd.partner_app, name="partner")
 app.command("sync")(sync_cmd.sync_command)
 app.add_typer(policy_cmd.policy_app, name="policy")
 app.command("bot", epilog=EXIT_CODES_HELP)(bot_cmd.bot_command)
+app.add_typer(evidence_cmd.evidence_app, name="evidence")
+app.command("investigate", epilog=EXIT_CODES_HELP)(investigate_cmd.investigate_command)
 
 
 def main() -> None:

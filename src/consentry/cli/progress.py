@@ -27,9 +27,9 @@ class FilesPerSecondColumn(ProgressColumn):
 class RichScanProgress:
     """ScanProgress drawn with Rich: files done / total, files per second, ETA."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, *, label: str = "scanning") -> None:
         self.progress = Progress(
-            TextColumn("scanning"),
+            TextColumn(label),
             BarColumn(),
             MofNCompleteColumn(),
             FilesPerSecondColumn(),

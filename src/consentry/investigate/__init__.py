@@ -1,0 +1,1 @@
+"""Investigating an abuse ecosystem from Telegram exports: read, assess, cluster, report, sign."""
