@@ -42,6 +42,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "classifiers": ("classifiers.py", [], ["--images", "20"]),
     "protected": ("protected.py", [], ["--distractors", "2000"]),
     "browser_pdq": ("browser_pdq.py", [], []),
+    "investigate": ("investigate.py", [], ["--posts", "300", "--messages", "20000"]),
 }
 
 VPDQ_HELP = (
