@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from consentry.matching.result import Match
 from consentry.policy import Context, Decision, Evidence, Policy
@@ -29,7 +29,16 @@ from consentry.signals.inspectors import (
     subject_of,
 )
 
+if TYPE_CHECKING:
+    from consentry.store import Store
+
 MatchFunction = Callable[[FileFingerprint], list[Match]]
+
+
+def store_bank_actions(store: Store) -> Callable[[str], str]:
+    """Each bank's action hint as the store holds it now ("block" for an unknown bank)."""
+    actions = {bank.name: bank.action for bank in store.list_banks()}
+    return lambda name: actions.get(name, "block")
 
 
 @dataclass

@@ -124,7 +124,7 @@ def explain(
 
     Example: consentry policy explain upload.jpg --policy mine.toml --chat -100123
     """
-    from consentry.assessment import Assessor
+    from consentry.assessment import Assessor, store_bank_actions
     from consentry.matching import Matcher
     from consentry.media import read_bytes
     from consentry.policy import Context
@@ -136,11 +136,10 @@ def explain(
     data, _ = read_bytes(str(media))
     with state(ctx).open_store() as store:
         matcher = Matcher(store, banks or None)
-        actions = {bank.name: bank.action for bank in store.list_banks()}
         assessor = Assessor(
             match=matcher.match,
             policy=chosen,
-            bank_actions=lambda name: actions.get(name, "block"),
+            bank_actions=store_bank_actions(store),
             inspector_options=options,
             needs_regions=lambda: matcher.has_regions,
         )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from consentry.assessment import Assessor
+from consentry.assessment import Assessor, store_bank_actions
 from consentry.cli.common import (
     ROTATIONS_HELP,
     checked_signals,
@@ -143,8 +143,7 @@ def scan_command(
 def _decider(store: Store, policy: Policy | None) -> Callable[[list, list], Decision] | None:
     if policy is None:
         return None
-    actions = {bank.name: bank.action for bank in store.list_banks()}
-    assessor = Assessor(policy=policy, bank_actions=lambda name: actions.get(name, "block"))
+    assessor = Assessor(policy=policy, bank_actions=store_bank_actions(store))
 
     def decide(matches: list, findings: list) -> Decision:
         decided = assessor.decide(matches, findings, Context())

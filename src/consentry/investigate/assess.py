@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any
 
-from consentry.assessment import Assessor
+from consentry.assessment import Assessor, store_bank_actions
 from consentry.investigate.records import ExportMessage, ItemResult
 from consentry.policy import Context
-from consentry.scan.jobs import WORKER_PRELOAD, FingerprintTask, fingerprint_of, match_fingerprint
+from consentry.scan.jobs import FingerprintTask, fingerprint_of, match_fingerprint
 from consentry.signals.findings import NUDITY, PROVENANCE
 from consentry.signals.inspectors import build_inspectors
 from consentry.workers import Outcome
@@ -39,14 +39,11 @@ class ItemAssessor:
         self.banks = list(dict.fromkeys(banks))
         self.policy = policy
         self.matcher = _matcher(store, self.banks)
-        actions = {b.name: b.action for b in store.list_banks()} if store is not None else {}
-        self.assessor = Assessor(
-            policy=policy, bank_actions=lambda name: actions.get(name, "block")
-        )
+        actions = store_bank_actions(store) if store is not None else None
+        self.assessor = Assessor(policy=policy, bank_actions=actions)
         signals = tuple(dict.fromkeys([*ALWAYS_SIGNALS, *sorted(policy.signals_needed())]))
         regions = "query" if self.matcher is not None and self.matcher.has_regions else None
         self.task = FingerprintTask(sniff_first=True, signals=signals, regions=regions)
-        self.preload = WORKER_PRELOAD
 
     def check_signals(self) -> None:
         """Build each inspector once here: a missing model fails before any file is read."""
@@ -65,10 +62,9 @@ class ItemAssessor:
         """Match and decide on what a worker computed for ``message``'s file."""
         fp = fingerprint_of(outcome.item, outcome)
         matches = match_fingerprint(self.matcher, fp)
-        findings = list(fp.findings or [])
         decision = None
         if fp.kind is not None or matches:
-            decision = self.assessor.decide(matches, findings, _context(message))
+            decision = self.assessor.decide(matches, list(fp.findings or []), _context(message))
         return item_result(message, fp, [m.to_json() for m in matches], decision)
 
     def known_in_banks(self, sha256: str, message: ExportMessage) -> ItemResult | None:
@@ -77,11 +73,11 @@ class ItemAssessor:
             return None
         from consentry.signals import FileFingerprint
 
-        matches = self.matcher.match(FileFingerprint(sha256=sha256))
+        fp = FileFingerprint(sha256=sha256)
+        matches = self.matcher.match(fp)
         if not matches:
             return None
         decision = self.assessor.decide(matches, [], _context(message))
-        fp = FileFingerprint(sha256=sha256)
         return item_result(message, fp, [m.to_json() for m in matches], decision)
 
 

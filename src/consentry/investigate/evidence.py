@@ -281,12 +281,12 @@ def _check_signature(
     except ValueError as exc:
         result.differences.append(Difference(MANIFEST, "unreadable-manifest", str(exc)))
         return None, result
-    _check_key_file(folder, manifest, key, result)
+    _check_key_file(manifest, key, result)
     return manifest, result
 
 
 def _check_key_file(
-    folder: Path, manifest: Mapping[str, Any], key: Ed25519PublicKey, result: VerifyResult
+    manifest: Mapping[str, Any], key: Ed25519PublicKey, result: VerifyResult
 ) -> None:
     expected = (manifest.get("key") or {}).get("sha256")
     if expected != key_fingerprint(key):

@@ -17,7 +17,6 @@ Outputs written here: ``out/work/items.jsonl``, ``out/summary.json`` and ``out/p
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from consentry.investigate.assess import ItemAssessor, problem_item
 from consentry.investigate.cluster import Cluster, cluster_pdq
+from consentry.investigate.evidence import file_digest
 from consentry.investigate.export import export_files, read_exports
 from consentry.investigate.journal import Journal, journal_path, open_journal
 from consentry.investigate.push import push_to_bank
@@ -33,6 +33,7 @@ from consentry.investigate.records import ExportMessage, ExportProblem, ItemResu
 from consentry.investigate.summarize import Tally
 from consentry.investigate.summary import Summary
 from consentry.policy import default_policy
+from consentry.scan.jobs import WORKER_PRELOAD
 from consentry.workers import choose_workers, run_parallel
 
 if TYPE_CHECKING:
@@ -44,7 +45,6 @@ SUMMARY_FILE = "summary.json"
 PROBLEMS_FILE = "problems.jsonl"
 # Images and videos; a document ("file") only when its MIME type says it is one.
 VISUAL_KINDS = frozenset({"photo", "video", "animation", "video_note", "sticker"})
-HASH_CHUNK = 1 << 20
 
 
 class InvestigationProgress(Protocol):
@@ -236,8 +236,8 @@ class _Run:
     def _assess_parallel(self, openable: list[ExportMessage], workers: int | None) -> None:
         paths = [str(m.media.path) for m in openable if m.media is not None]
         count = choose_workers(workers, len(paths))
-        task, preload = self.assessor.task, self.assessor.preload
-        for outcome in run_parallel(task, paths, workers=count, preload=preload):
+        task = self.assessor.task
+        for outcome in run_parallel(task, paths, workers=count, preload=WORKER_PRELOAD):
             message = openable[outcome.index]
             item = self.assessor.finish(message, outcome)
             self._finish(item)
@@ -251,14 +251,10 @@ class _Run:
 def file_sha256(message: ExportMessage) -> str | None:
     """The file's SHA-256, read in chunks (not decoded); None if it cannot be read."""
     assert message.media is not None and message.media.path is not None
-    digest = hashlib.sha256()
     try:
-        with open(message.media.path, "rb") as handle:
-            while chunk := handle.read(HASH_CHUNK):
-                digest.update(chunk)
+        return file_digest(message.media.path)[0]
     except OSError:
         return None  # the assessment reports it in its own words
-    return digest.hexdigest()
 
 
 def _write_outputs(out: Path, result: InvestigationResult) -> list[Path]:
