@@ -50,10 +50,6 @@ export function language() {
   return current;
 }
 
-export function availableLanguages() {
-  return languages.slice();
-}
-
 // Apply the current language to root and everything under it.
 export function translate(root = document) {
   for (const element of root.querySelectorAll("[data-i18n]")) {

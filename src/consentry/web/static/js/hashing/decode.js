@@ -166,7 +166,7 @@ async function openBitmap(file) {
   }
 }
 
-function makeCanvas(width, height) {
+export function makeCanvas(width, height) {
   if (typeof OffscreenCanvas !== "undefined") return new OffscreenCanvas(width, height);
   const canvas = document.createElement("canvas");
   canvas.width = width;
@@ -174,9 +174,10 @@ function makeCanvas(width, height) {
   return canvas;
 }
 
-// RGBA pixels of `source` (an ImageBitmap, video element...) drawn over white.
-export function pixelsOver(source, width, height) {
-  return drawOver(makeCanvas(width, height), source, 0, width, height);
+// RGBA pixels of `source` (an ImageBitmap, video element...) drawn over white; `canvas` may
+// be passed in to be reused across many draws of the same size (a video's frames).
+export function pixelsOver(source, width, height, canvas = makeCanvas(width, height)) {
+  return drawOver(canvas, source, 0, width, height);
 }
 
 function drawOver(canvas, source, top, width, height) {

@@ -129,7 +129,7 @@ function startWorker() {
 }
 
 // fingerprintImageHere in the worker; WORKER_UNAVAILABLE when it cannot run there.
-function inWorker(file, { protectedPhoto, onProgress }) {
+function inWorker(file, sniffed, head, { protectedPhoto, onProgress }) {
   if (workerBroken) return Promise.resolve(WORKER_UNAVAILABLE);
   try {
     sharedWorker = sharedWorker ?? startWorker();
@@ -140,7 +140,8 @@ function inWorker(file, { protectedPhoto, onProgress }) {
   const id = nextId++;
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject, onProgress });
-    sharedWorker.postMessage({ id, file, protectedPhoto, progress: Boolean(onProgress) });
+    const progress = Boolean(onProgress);
+    sharedWorker.postMessage({ id, file, head, sniffed, protectedPhoto, progress });
   });
 }
 
@@ -159,7 +160,7 @@ export async function fingerprintFile(
   if (sniffed.kind === "image") {
     const options = { protectedPhoto, onProgress };
     if (worker && typeof Worker !== "undefined" && typeof OffscreenCanvas !== "undefined") {
-      const result = await inWorker(file, options);
+      const result = await inWorker(file, sniffed, head, options);
       if (result !== WORKER_UNAVAILABLE) return result;
     }
     return fingerprintImageHere(file, sniffed, head, options);

@@ -228,19 +228,4 @@ export function pdqFromRgba(rgba, width, height) {
   return pdqFromLuma(lumaFromRgba(rgba, width, height), width, height);
 }
 
-const POPCOUNT = Uint8Array.from({ length: 256 }, (_, n) => {
-  let bits = 0;
-  for (let v = n; v; v >>= 1) bits += v & 1;
-  return bits;
-});
-
-// Bits that differ between two 64-hex hashes.
-export function hamming(a, b) {
-  let distance = 0;
-  for (let i = 0; i < 64; i += 2) {
-    distance += POPCOUNT[parseInt(a.slice(i, i + 2), 16) ^ parseInt(b.slice(i, i + 2), 16)];
-  }
-  return distance;
-}
-
 export const LOW_QUALITY_MAX = 49;

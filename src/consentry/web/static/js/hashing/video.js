@@ -8,7 +8,7 @@
 // A video the browser cannot decode still gets its MD5 and SHA-256 (index.js); vPDQ is then
 // left out with a warning rather than guessed.
 
-import { MediaError, pixelsOver } from "./decode.js";
+import { MediaError, makeCanvas, pixelsOver } from "./decode.js";
 import { pdqFromRgba } from "./pdq.js";
 
 const MAX_HEADER_BYTES = 64 * 1024 * 1024; // a moov box bigger than this is not read
@@ -209,10 +209,11 @@ async function hashFrames(video, rate, onProgress) {
   const width = video.videoWidth;
   const height = video.videoHeight;
   const frames = [];
+  const canvas = makeCanvas(width, height);
   for (const [n, index] of indexes.entries()) {
     // The middle of the frame's display interval: the seek lands on that frame for sure.
     await seek(video, Math.min((index + 0.5) / rate.fps, video.duration));
-    const { hash, quality } = pdqFromRgba(pixelsOver(video, width, height), width, height);
+    const { hash, quality } = pdqFromRgba(pixelsOver(video, width, height, canvas), width, height);
     frames.push(formatFrame(index, quality, Math.round((index / rate.fps) * 1000) / 1000, hash));
     if (onProgress) onProgress((n + 1) / indexes.length);
   }
