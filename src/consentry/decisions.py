@@ -199,6 +199,15 @@ class Decisions:
         all in one transaction, so a verdict never stands without its feedback."""
         return self._review(decision_id, verdict, partner, partner=partner)
 
+    def post_feedback(
+        self, record: DecisionRecord, verdict: str, partner: str
+    ) -> tuple[FeedbackPosted, ...]:
+        """``verdict`` ("approved" | "rejected") as ``partner``'s feedback on every entry
+        ``record`` matched, in one transaction, without reviewing it (it was not sent to
+        review, or was reviewed elsewhere)."""
+        with self.store.writing() as session:
+            return _post_feedback(session, record, verdict, partner)
+
     def _review(
         self, decision_id: int, verdict: str, reviewer: str, *, partner: str | None
     ) -> Review:

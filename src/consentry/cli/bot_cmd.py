@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -127,21 +126,21 @@ def bot_command(
     """
     from consentry.telegram.services import MAX_DOWNLOAD_BYTES
 
-    if api_local:  # read by build_bot wherever the bot is built
-        os.environ["CONSENTRY_TELEGRAM_API_LOCAL"] = "1"
     logging.basicConfig(level=_level(log_level), format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiogram").setLevel(logging.WARNING)  # one line per update otherwise
     if webhook_url is not None:
         _require(webhook_secret, "--webhook-secret (or $" + SECRET_ENV + ")")
         with _telegram_errors():
-            asyncio.run(_set_webhook(token, api_url, webhook_url, webhook_secret or ""))
+            asyncio.run(_set_webhook(token, api_url, api_local, webhook_url, webhook_secret or ""))
         return
     remote = _remote(ctx, registry, key, sync_every, prefix, insecure)
     max_bytes = max_download_mb * MiB if api_url else min(max_download_mb * MiB, MAX_DOWNLOAD_BYTES)
     store = state(ctx).open_store(db)
     try:
         with _telegram_errors():
-            asyncio.run(_poll(store, token, api_url, remote, max_bytes, poll_timeout, once))
+            asyncio.run(
+                _poll(store, token, api_url, api_local, remote, max_bytes, poll_timeout, once)
+            )
     except KeyboardInterrupt:
         print_note("stopped")
     finally:
@@ -168,6 +167,7 @@ async def _poll(
     store: Store,
     token: str,
     api_url: str | None,
+    local: bool,
     remote: RemoteRegistry | None,
     max_bytes: int,
     poll_timeout: int,
@@ -177,7 +177,7 @@ async def _poll(
     from consentry.telegram.runner import Poller, run_polling
 
     async with running_bot(
-        store, token, api_url=api_url, registry=remote, max_download_bytes=max_bytes
+        store, token, api_url=api_url, local=local, registry=remote, max_download_bytes=max_bytes
     ) as running:
         services = running.services
         where = f" from {remote.url}" if remote else ""
@@ -191,12 +191,12 @@ async def _poll(
         await run_polling(running.bot, running.dispatcher, services, timeout=poll_timeout)
 
 
-async def _set_webhook(token: str, api_url: str | None, url: str, secret: str) -> None:
+async def _set_webhook(token: str, api_url: str | None, local: bool, url: str, secret: str) -> None:
     from consentry.telegram.app import build_bot
     from consentry.telegram.calls import call
     from consentry.telegram.runner import ALLOWED_UPDATES
 
-    bot = build_bot(token, api_url=api_url)
+    bot = build_bot(token, api_url=api_url, local=local)
     try:
         me = await bot.get_me()
         await call(

@@ -56,7 +56,12 @@ def serve_command(
     import uvicorn
 
     from consentry.policy.option import policy_from_option
-    from consentry.service.asgi import CLASSIFIERS_ENV, POLICY_ENV, TRUST_ANCHORS_ENV
+    from consentry.service.asgi import (
+        CLASSIFIERS_ENV,
+        POLICY_ENV,
+        TRUST_ANCHORS_ENV,
+        telegram_from_env,
+    )
     from consentry.service.logs import log_config
     from consentry.signals.inspectors import operator_names as load_operator_names
     from consentry.store import Store
@@ -91,9 +96,7 @@ def serve_command(
     base = f"http://{host}:{port}"
     print_note(f"consentry serving on {base} ({where}, {workers} worker(s))")
     print_note(f"  people at risk: {base}/  ·  check a case: {base}/case  ·  review: {base}/review")
-    if os.environ.get("CONSENTRY_TELEGRAM_TOKEN") and os.environ.get(
-        "CONSENTRY_TELEGRAM_WEBHOOK_SECRET"
-    ):
+    if telegram_from_env() is not None:
         print_note(f"  Telegram bot updates: {base}/telegram/webhook")
     uvicorn.run(
         "consentry.service.asgi:app_from_env",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import User
 
 from consentry.decisions import Decisions
 from consentry.matching.live import LiveMatcher
@@ -59,6 +60,27 @@ def _detached(router: Router) -> Router:
     return router
 
 
+def bot_services(
+    bot: Bot,
+    me: User,
+    store: Store,
+    decisions: Decisions,
+    matcher: LiveMatcher,
+    *,
+    max_download_bytes: int = MAX_DOWNLOAD_BYTES,
+) -> BotServices:
+    """What every handler gets, for polling and the webhook alike."""
+    return BotServices(
+        state=BotState(store),
+        decisions=decisions,
+        assessor_for=assessor_factory(matcher),
+        bot_id=me.id,
+        bot_username=me.username or "",
+        rights=RightsCache(bot),
+        max_download_bytes=max_download_bytes,
+    )
+
+
 @dataclass
 class RunningBot:
     bot: Bot
@@ -74,6 +96,7 @@ async def running_bot(
     token: str,
     *,
     api_url: str | None = None,
+    local: bool | None = None,
     registry: RemoteRegistry | None = None,
     max_download_bytes: int = MAX_DOWNLOAD_BYTES,
     poll_seconds: float = 0.2,
@@ -82,20 +105,14 @@ async def running_bot(
     the live index built, the bot's identity read (getMe). Closed on exit."""
     matcher = LiveMatcher(store, poll_seconds=poll_seconds)
     mirror = RegistryMirror(registry, store) if registry is not None else None
-    bot = build_bot(token, api_url=api_url)
+    bot = build_bot(token, api_url=api_url, local=local)
     try:
         me = await bot.get_me()
         if mirror is not None:
             mirror.start()
         matcher.start()
-        services = BotServices(
-            state=BotState(store),
-            decisions=Decisions(store),
-            assessor_for=assessor_factory(matcher),
-            bot_id=me.id,
-            bot_username=me.username or "",
-            rights=RightsCache(bot),
-            max_download_bytes=max_download_bytes,
+        services = bot_services(
+            bot, me, store, Decisions(store), matcher, max_download_bytes=max_download_bytes
         )
         yield RunningBot(bot, build_dispatcher(services), services, matcher, mirror)
     finally:

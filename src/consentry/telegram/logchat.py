@@ -32,9 +32,8 @@ from aiogram.types import (
 )
 
 from consentry.actions.plan import plan_actions
-from consentry.decisions import DecisionError, DecisionRecord, matched_entries
+from consentry.decisions import DecisionError, DecisionRecord
 from consentry.policy import Decision, Reason
-from consentry.store.errors import UnknownBank, UnknownEntry
 from consentry.telegram import texts
 from consentry.telegram.apply import Target, apply_plan, status_of
 from consentry.telegram.calls import call
@@ -408,24 +407,17 @@ def _feedback(services: BotServices, record: ActionRecord, verdict: str) -> None
     """A pending decision is reviewed (with feedback); otherwise the verdict is posted as
     feedback on each entry the decision matched."""
     stored = _decision(services, record)
-    if stored is None:
-        return
+    if stored is None or stored.review not in (None, "pending"):
+        return  # reviewed elsewhere: its feedback was given then
     partner = services.state.feedback_partner()
-    if stored.review == "pending":
-        try:
-            services.decisions.review_with_feedback(stored.id, verdict, partner)
-        except DecisionError as error:  # reviewed meanwhile (the web console): it stands
-            if error.code != "not-pending":
-                raise
+    if stored.review is None:
+        services.decisions.post_feedback(stored, verdict, partner)
         return
-    if stored.review is not None:  # reviewed elsewhere: its feedback was given then
-        return
-    feedback = "correct" if verdict == "approved" else "false-positive"
-    for bank, entry in matched_entries(stored):
-        try:
-            services.decisions.store.record_feedback(partner, bank, entry, feedback)
-        except (UnknownBank, UnknownEntry):  # removed from the registry since
-            continue
+    try:
+        services.decisions.review_with_feedback(stored.id, verdict, partner)
+    except DecisionError as error:  # reviewed meanwhile (the web console): it stands
+        if error.code != "not-pending":
+            raise
 
 
 async def _lift(bot: Bot, services: BotServices, record: ActionRecord) -> None:

@@ -108,6 +108,7 @@ class BotState:
         self.store = store
         self.max_cached_files = max_cached_files
         self.max_seen_updates = max_seen_updates
+        self._feedback_partner_ready = False  # partners are never deleted: once is enough
 
     # -- settings ---------------------------------------------------------------------
 
@@ -401,12 +402,15 @@ class BotState:
     def feedback_partner(self) -> str:
         """The partner name the bot gives feedback as (created once, with scope
         "feedback"; its key is thrown away, so no one can call the API as it)."""
+        if self._feedback_partner_ready:
+            return FEEDBACK_PARTNER
         partners = Partners(self.store)
         try:
             partners.create(FEEDBACK_PARTNER, ["feedback"], actor=ACTOR)
         except PartnerError as error:
             if error.code != "partner-exists":
                 raise
+        self._feedback_partner_ready = True
         return FEEDBACK_PARTNER
 
 

@@ -24,13 +24,9 @@ from fastapi import APIRouter, Header, Request
 from pydantic import ValidationError
 
 from consentry.service.errors import ApiError
-from consentry.telegram.app import build_bot, build_dispatcher
+from consentry.telegram.app import bot_services, build_bot, build_dispatcher
 from consentry.telegram.calls import call
-from consentry.telegram.registry import assessor_factory
-from consentry.telegram.rights import RightsCache
 from consentry.telegram.runner import Poller
-from consentry.telegram.services import BotServices
-from consentry.telegram.state import BotState
 
 if TYPE_CHECKING:
     from consentry.service.runtime import Runtime
@@ -75,14 +71,7 @@ class TelegramWebhook:
         bot = build_bot(config.token, api_url=config.api_url)
         try:
             me = await call(bot.get_me)
-            services = BotServices(
-                state=BotState(runtime.store),
-                decisions=runtime.decisions,
-                assessor_for=assessor_factory(runtime.matcher),
-                bot_id=me.id,
-                bot_username=me.username or "",
-                rights=RightsCache(bot),
-            )
+            services = bot_services(bot, me, runtime.store, runtime.decisions, runtime.matcher)
         except BaseException:
             await bot.session.close()
             raise
